@@ -1,0 +1,177 @@
+# WIR – Fallmanagement: developer entry points. `make` (= `make help`) lists the targets.
+#
+# Python:   scripts/find-python.sh picks a Python >= 3.12 (pyenv version from
+#           .python-version first); the venv lives in .venv and is re-installed
+#           only when pyproject.toml changes (stamp file .venv/.installed).
+# Database: if DATABASE_URL is set (environment or `make run DATABASE_URL=...`)
+#           it is used as is. Otherwise scripts/devdb.sh starts a project-local
+#           PostgreSQL cluster (unix socket only, outside the checkout) and each
+#           target exports its URL for the commands that follow.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+# Every recipe runs as ONE bash script, so an exported DATABASE_URL reaches all
+# of its commands. Only the first line may carry the `@` prefix.
+.ONESHELL:
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules --no-print-directory
+
+# --- settings ---------------------------------------------------------------
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RUFF := $(VENV)/bin/ruff
+MANAGE := $(PY) manage.py
+STAMP := $(VENV)/.installed
+
+HOST := 127.0.0.1
+HTTP_PORT := 8000
+URL := http://$(HOST):$(HTTP_PORT)/
+
+# Demo logins created by `manage.py seed_demo` (printed by `make run`;
+# DEMO_PASSWORD is also passed to seed_demo in the environment).
+DEMO_USERS := fallmanagement berichtswesen admin
+DEMO_PASSWORD := demo-passwort-2026
+
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
+# gunicorn workers for `make serve` (override: make serve WORKERS=4)
+WORKERS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1) + 1)))
+BACKUP_DIR := backups
+PG_DUMP ?= pg_dump
+PG_RESTORE ?= pg_restore
+
+# --- shell snippets used inside recipes ---------------------------------------
+
+# Use $DATABASE_URL if given, else start the local cluster; export for what follows.
+define use_db
+DATABASE_URL="$${DATABASE_URL:-$$(scripts/devdb.sh start)}"
+export DATABASE_URL
+endef
+
+# Compile .po -> .mo, but only if the project has a locale directory.
+define compilemessages
+if [[ -n "$$(find . -path ./$(VENV) -prune -o -path ./node_modules -prune -o -type d -name locale -print -quit)" ]]; then
+  echo "==> compilemessages"
+  DJANGO_DEBUG=1 $(MANAGE) compilemessages --ignore=$(VENV) --verbosity 0
+fi
+endef
+
+# Is the existing venv usable (Python >= 3.12)? Otherwise force a rebuild.
+VENV_OK := $(shell $(PY) -c 'import sys; print(int(sys.version_info >= (3, 12)))' 2>/dev/null)
+
+# --- targets ----------------------------------------------------------------
+
+.PHONY: help install run test lint fmt e2e serve bench backup restore db stop-db db-shell clean-db FORCE
+
+help: ## diese Übersicht
+	@echo "Aufruf: make <Ziel>   (DATABASE_URL gesetzt = diese Datenbank, sonst lokaler Cluster)"
+	echo
+	grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) |
+	  awk 'BEGIN { FS = ":.*## " } { printf "  make %-10s %s\n", $$1, $$2 }'
+
+install: $(STAMP) ## .venv anlegen und Projekt mit [dev]-Extras installieren
+
+# (Re)create the venv if missing or too old, then install the project editable.
+$(STAMP): pyproject.toml $(if $(filter 1,$(VENV_OK)),,FORCE)
+	@if [[ "$(VENV_OK)" != 1 ]]; then
+	  py=$$(scripts/find-python.sh)
+	  echo "==> $(VENV) anlegen mit $$py"
+	  rm -rf $(VENV)
+	  "$$py" -m venv $(VENV)
+	fi
+	echo "==> pip install -e '.[dev]'"
+	$(PY) -m pip install --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+FORCE:
+
+run: $(STAMP) ## Entwicklungsserver mit Demo-Daten auf http://127.0.0.1:8000/
+	@$(use_db)
+	export DJANGO_DEBUG=1
+	echo "==> migrate"
+	$(MANAGE) migrate --noinput
+	$(compilemessages)
+	echo "==> seed_demo --if-empty"
+	DEMO_PASSWORD='$(DEMO_PASSWORD)' $(MANAGE) seed_demo --if-empty
+	echo
+	echo "  Fallmanagement läuft auf $(URL)"
+	echo "  Demo-Anmeldungen (Passwort: $(DEMO_PASSWORD)):"
+	for user in $(DEMO_USERS); do echo "    - $$user"; done
+	echo
+	exec $(MANAGE) runserver $(HOST):$(HTTP_PORT)
+
+test: lint ## ruff + pytest (Argumente: PYTEST_ARGS='-k foo -x')
+	@$(use_db)
+	$(compilemessages)
+	echo "==> pytest $(PYTEST_ARGS)"
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff check + ruff format --check
+	@echo "==> ruff check"
+	$(RUFF) check .
+	echo "==> ruff format --check"
+	$(RUFF) format --check .
+
+fmt: $(STAMP) ## Code formatieren (ruff check --fix + ruff format)
+	@status=0
+	$(RUFF) check --fix . || status=$$?
+	$(RUFF) format .
+	exit $$status
+
+e2e: $(STAMP) ## Browser-Tests (pytest -m e2e, Playwright)
+	@$(use_db)
+	$(compilemessages)
+	echo "==> pytest -m e2e $(PYTEST_ARGS)"
+	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+serve: $(STAMP) ## produktionsnah: gunicorn (2*nproc+1 Worker) + db_worker, ohne DEBUG
+	@$(use_db)
+	unset DJANGO_DEBUG
+	# Local defaults for what production sets explicitly.
+	export SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}"
+	export ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}"
+	export SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-0}"
+	echo "==> migrate"
+	$(MANAGE) migrate --noinput
+	$(compilemessages)
+	echo "==> collectstatic"
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	echo "==> db_worker (Hintergrund)"
+	$(MANAGE) db_worker &
+	worker=$$!
+	trap 'kill $$worker 2>/dev/null || true' EXIT
+	echo "==> gunicorn auf $(URL) mit $(WORKERS) Workern (Strg+C beendet)"
+	$(VENV)/bin/gunicorn fallmanagement.wsgi --workers $(WORKERS) --bind $(HOST):$(HTTP_PORT)
+
+bench: $(STAMP) ## Benchmarks (python -m bench.run, Argumente: BENCH_ARGS=...)
+	@$(use_db)
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+backup: ## Datenbank sichern nach backups/fallmanagement-<Zeitstempel>.dump
+	@$(use_db)
+	mkdir -p $(BACKUP_DIR)
+	file=$(BACKUP_DIR)/fallmanagement-$$(date +%Y%m%d-%H%M%S).dump
+	$(PG_DUMP) --format=custom --dbname="$$DATABASE_URL" --file="$$file"
+	echo "==> Sicherung: $$file"
+
+restore: ## Sicherung einspielen: make restore FILE=backups/....dump
+	@if [[ -z "$(FILE)" ]]; then echo "Aufruf: make restore FILE=$(BACKUP_DIR)/fallmanagement-....dump" >&2; exit 1; fi
+	if [[ ! -f "$(FILE)" ]]; then echo "Datei nicht gefunden: $(FILE)" >&2; exit 1; fi
+	$(use_db)
+	echo "==> pg_restore $(FILE)"
+	$(PG_RESTORE) --clean --if-exists --no-owner --single-transaction --dbname="$$DATABASE_URL" "$(FILE)"
+
+db: ## lokale Datenbank starten und DATABASE_URL ausgeben
+	@scripts/devdb.sh start
+
+stop-db: ## lokale Datenbank stoppen
+	@scripts/devdb.sh stop
+
+db-shell: ## psql auf der Datenbank
+	@if [[ -n "$${DATABASE_URL:-}" ]]; then exec psql "$$DATABASE_URL"; fi
+	exec scripts/devdb.sh psql
+
+clean-db: ## lokale Datenbank stoppen und löschen (alle Daten weg)
+	@scripts/devdb.sh destroy

@@ -1,0 +1,1 @@
+"""Employer partners (Betriebe), contact persons and the network partners."""

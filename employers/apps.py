@@ -1,0 +1,9 @@
+"""App config for employers."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EmployersConfig(AppConfig):
+    name = "employers"
+    verbose_name = _("Betriebe und Netzwerk")

@@ -1,0 +1,1 @@
+"""WIR – Fallmanagement: project package (settings, URLs, roles, reference data, reports)."""

@@ -1,0 +1,111 @@
+"""`manage.py seed_demo`: a fictional, realistic demo data set and one demo user per role.
+
+Each app contributes its part (`employers.demo`, `participants.demo`, `placements.demo`);
+this command only orchestrates. It refuses to touch a database that already holds
+participants unless `--force` is given; `--if-empty` makes that a silent no-op (make run).
+"""
+
+import random
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from employers import demo as employer_demo
+from fallmanagement.roles import Role
+from participants import demo as participant_demo
+from participants.models import Participant
+from placements import demo as placement_demo
+
+DEMO_PASSWORD = "demo-passwort-2026"  # noqa: S105 (documented demo login, README)
+UNUSABLE = "!"
+
+DEMO_USERS = [
+    # username, first name, last name, role, is_staff
+    ("fallmanagement", "Sabine", "Krüger", Role.CASEWORK, False),
+    ("fallmanagement2", "Jonas", "Weber", Role.CASEWORK, False),
+    ("berichtswesen", "Petra", "Hoffmann", Role.REPORTING, False),
+    ("admin", "Thomas", "Schäfer", Role.ADMINISTRATION, True),
+]
+
+
+class Command(BaseCommand):
+    help = "Lädt fiktive Demodaten (Teilnehmende, Betriebe, Einsätze) und Demo-Benutzer:innen."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--participants", type=int, default=70)
+        parser.add_argument("--employers", type=int, default=None)
+        parser.add_argument("--seed", type=int, default=2017)
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Nichts tun, wenn schon Daten da sind."
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="Auch in eine Datenbank mit Daten schreiben."
+        )
+
+    def handle(self, *args, **options):
+        if Participant.objects.exists():
+            if options["if_empty"]:
+                self.stdout.write("Datenbank enthält bereits Daten – keine Demodaten geladen.")
+                return
+            if not options["force"]:
+                raise CommandError(
+                    "Die Datenbank enthält bereits Teilnehmende. Demodaten werden nur mit "
+                    "--force geladen (niemals in eine Produktivdatenbank!)."
+                )
+        rng = random.Random(options["seed"])
+        n_participants = options["participants"]
+        n_employers = options["employers"] or max(40, n_participants // 2)
+        with transaction.atomic():
+            users = self.create_users()
+            caseworkers = [u for u in users if u.username.startswith("fallmanagement")]
+            if n_participants > 200:
+                # Large data sets (benchmark): spread the caseload over more caseworkers.
+                caseworkers += self.create_extra_caseworkers(n_participants // 70)
+            employers = employer_demo.create(rng, n_employers, users)
+            participants = participant_demo.create(rng, n_participants, caseworkers)
+            placement_demo.create(rng, participants, employers)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demodaten geladen: {n_participants} Teilnehmende, {n_employers} Betriebe."
+            )
+        )
+
+    def create_users(self):
+        User = get_user_model()
+        users = []
+        for username, first, last, role, is_staff in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "is_staff": is_staff,
+                    "email": f"{username}@example.org",
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            user.groups.add(Group.objects.get(name=role))
+            users.append(user)
+        return users
+
+    def create_extra_caseworkers(self, count):
+        User = get_user_model()
+        group = Group.objects.get(name=Role.CASEWORK)
+        extra = User.objects.bulk_create(
+            [
+                # Unusable password: the extra benchmark accounts cannot log in.
+                User(
+                    username=f"fm{i:04d}",
+                    first_name="Fall",
+                    last_name=f"Manager {i}",
+                    password=UNUSABLE,
+                )
+                for i in range(count)
+            ]
+        )
+        group.user_set.add(*extra)
+        return extra

@@ -1,0 +1,73 @@
+"""Reference data shared by all apps (KldB 2010 occupational areas) and the access log."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class KldbArea(models.Model):
+    """KldB 2010 Berufsbereich (1 digit), e.g. 2 Rohstoffgewinnung, Produktion und Fertigung."""
+
+    code = models.CharField(_("Kennziffer"), max_length=1, primary_key=True)
+    name = models.CharField(_("Bezeichnung"), max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("Berufsbereich (KldB 2010)")
+        verbose_name_plural = _("Berufsbereiche (KldB 2010)")
+        permissions = [("view_funding_reports", _("Kann Förderberichte erstellen"))]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class KldbGroup(models.Model):
+    """KldB 2010 Berufshauptgruppe (2 digits), e.g. 24 Metallerzeugung, Metallbauberufe."""
+
+    code = models.CharField(_("Kennziffer"), max_length=2, primary_key=True)
+    name = models.CharField(_("Bezeichnung"), max_length=200)
+    area = models.ForeignKey(
+        KldbArea, on_delete=models.PROTECT, related_name="groups", verbose_name=_("Berufsbereich")
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("Berufshauptgruppe (KldB 2010)")
+        verbose_name_plural = _("Berufshauptgruppen (KldB 2010)")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class AccessLog(models.Model):
+    """Who looked at or exported which personal data, when (append-only, see audit)."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Angesehen")
+        EXPORT = "export", _("Exportiert")
+        PDF = "pdf", _("PDF erstellt")
+        SEARCH = "search", _("Gesucht")
+
+    at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("Benutzer:in"),
+    )
+    username = models.CharField(_("Benutzername"), max_length=150)
+    action = models.CharField(_("Aktion"), max_length=10, choices=Action.choices)
+    # Plain ids, not foreign keys: the log must outlive erased records.
+    participant_id = models.BigIntegerField(_("Teilnehmende (ID)"), null=True, db_index=True)
+    object_type = models.CharField(_("Objektart"), max_length=60)
+    object_id = models.CharField(_("Objekt-ID"), max_length=40, blank=True)
+    path = models.CharField(_("Pfad"), max_length=300)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("Zugriffsprotokoll")
+        verbose_name_plural = _("Zugriffsprotokolle")
+
+    def __str__(self) -> str:
+        return f"{self.at:%d.%m.%Y %H:%M} {self.username} {self.action} {self.object_type}"

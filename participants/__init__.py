@@ -1,0 +1,1 @@
+"""Participants: intake, the case file (Fallakte) with its timeline, and the caseload."""

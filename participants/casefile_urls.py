@@ -1,0 +1,3 @@
+"""URLs of the case file (Fallakte) and its timeline entries."""
+
+urlpatterns: list = []

@@ -1,0 +1,484 @@
+"""Participants (Teilnehmende) and everything in their case file: notes, status history,
+goals, follow-ups and recognition procedures."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from fallmanagement.models import KldbGroup
+from fallmanagement.roles import Role, user_roles
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ParticipantQuerySet":
+        """The one answer to "which participants may this user see?" (need-to-know).
+
+        Fallmanagement: cases assigned to them or shared with them. Administration: all
+        (every access is logged). Berichtswesen and everybody else: none.
+        """
+        roles = user_roles(user)
+        if Role.ADMINISTRATION in roles:
+            return self.all()
+        if Role.CASEWORK in roles:
+            shared = Participant.shared_with.through.objects.filter(
+                participant_id=OuterRef("pk"), user_id=user.pk
+            )
+            return self.filter(Q(caseworker=user) | Exists(shared))
+        return self.none()
+
+
+class Participant(models.Model):
+    class Gender(models.TextChoices):
+        FEMALE = "weiblich", _("weiblich")
+        MALE = "maennlich", _("männlich")
+        DIVERSE = "divers", _("divers")
+        UNSPECIFIED = "keine_angabe", _("keine Angabe")
+
+    class ResidenceStatus(models.TextChoices):
+        GESTATTUNG = "gestattung", _("Aufenthaltsgestattung (Asylverfahren)")
+        DULDUNG = "duldung", _("Duldung")
+        AE_RECOGNISED = "ae_fluechtling", _("Aufenthaltserlaubnis – anerkannter Flüchtling")
+        AE_SUBSIDIARY = "ae_subsidiaer", _("Aufenthaltserlaubnis – subsidiärer Schutz")
+        AE_HUMANITARIAN = "ae_humanitaer", _("Aufenthaltserlaubnis – sonstige humanitäre Gründe")
+        TEMPORARY_PROTECTION = "schutz_24", _("Vorübergehender Schutz (§ 24 AufenthG)")
+        SETTLEMENT = "niederlassung", _("Niederlassungserlaubnis")
+        OTHER = "sonstiges", _("Sonstiger Status")
+
+    # With these statuses, work and most internships need the Ausländerbehörde's permission.
+    PERMIT_REQUIRED_STATUSES = (ResidenceStatus.GESTATTUNG, ResidenceStatus.DULDUNG)
+
+    class WorkPermit(models.TextChoices):
+        YES = "ja", _("ja, erteilt")
+        NO = "nein", _("nein")
+        NOT_NEEDED = "nicht_noetig", _("nicht erforderlich")
+
+    class GermanLevel(models.TextChoices):
+        NONE = "keine", _("keine Kenntnisse")
+        A1 = "A1", "A1"
+        A2 = "A2", "A2"
+        B1 = "B1", "B1"
+        B2 = "B2", "B2"
+        C1 = "C1", "C1"
+        C2 = "C2", "C2"
+
+    class Isced(models.TextChoices):
+        LOW = "0-2", _("ISCED 0–2 (bis Sekundarstufe I)")
+        MEDIUM = "3-4", _("ISCED 3–4 (Sekundarstufe II)")
+        HIGH = "5-8", _("ISCED 5–8 (tertiär)")
+
+    class Status(models.TextChoices):
+        INTAKE = "aufnahme", _("Aufnahme")
+        PROFILING = "profiling", _("Profiling")
+        INTERNSHIP_PREP = "praktikumsvorbereitung", _("Praktikumsvorbereitung")
+        INTERNSHIP = "praktikum", _("Praktikum")
+        EVALUATION = "auswertung", _("Auswertung")
+        QUALIFICATION = "qualifizierung", _("Qualifizierung")
+        PLACED = "vermittelt", _("Vermittelt")
+        AFTERCARE = "nachbetreuung", _("Nachbetreuung")
+        CLOSED = "abgeschlossen", _("Abgeschlossen")
+        PAUSED = "pausiert", _("Pausiert")
+
+    class ExitReason(models.TextChoices):
+        EMPLOYMENT = "arbeit", _("Arbeit")
+        APPRENTICESHIP = "ausbildung", _("Ausbildung")
+        EQ = "eq", _("Einstiegsqualifizierung (EQ)")
+        QUALIFICATION = "qualifizierung", _("Qualifizierung/Weiterbildung")
+        SCHOOL = "schule", _("Schule/Sprachkurs")
+        MOVED = "umzug", _("Umzug")
+        DROPPED = "abbruch", _("Abbruch/kein Kontakt")
+        OTHER = "sonstiges", _("Sonstiges")
+
+    # Exits that count as integration (funding report: integration rate).
+    INTEGRATION_EXIT_REASONS = (ExitReason.EMPLOYMENT, ExitReason.APPRENTICESHIP, ExitReason.EQ)
+
+    class PlacedAs(models.TextChoices):
+        APPRENTICESHIP = "ausbildung", _("Ausbildung")
+        EMPLOYMENT = "arbeit", _("Arbeit")
+        EQ = "eq", _("Einstiegsqualifizierung")
+
+    # Names as in the documents, and as the person is called.
+    last_name = models.CharField(_("Nachname (laut Dokument)"), max_length=150)
+    first_name = models.CharField(_("Vorname(n) (laut Dokument)"), max_length=150)
+    preferred_name = models.CharField(_("Rufname"), max_length=150, blank=True)
+    date_of_birth = models.DateField(_("Geburtsdatum"), null=True, blank=True)
+    gender = models.CharField(
+        _("Geschlecht"), max_length=20, choices=Gender.choices, default=Gender.UNSPECIFIED
+    )
+    country_of_origin = CountryField(_("Herkunftsland"), blank=True)
+    nationality = CountryField(_("Staatsangehörigkeit"), blank=True)
+    arrival_date = models.DateField(_("Einreise nach Deutschland"), null=True, blank=True)
+
+    residence_status = models.CharField(
+        _("Aufenthaltsstatus"), max_length=20, choices=ResidenceStatus.choices, blank=True
+    )
+    residence_valid_until = models.DateField(
+        _("Aufenthaltstitel gültig bis"), null=True, blank=True
+    )
+    # Special category: visible only to the assigned caseworker and Administration.
+    residence_details = models.TextField(_("Details zum Aufenthalt"), blank=True)
+    work_permit = models.CharField(
+        _("Beschäftigungserlaubnis"), max_length=20, choices=WorkPermit.choices, blank=True
+    )
+    work_permit_valid_until = models.DateField(
+        _("Beschäftigungserlaubnis gültig bis"), null=True, blank=True
+    )
+
+    street = models.CharField(_("Straße und Hausnummer"), max_length=200, blank=True)
+    postcode = models.CharField(_("PLZ"), max_length=5, blank=True)
+    city = models.CharField(_("Ort"), max_length=100, blank=True)
+    phone = models.CharField(_("Telefon"), max_length=40, blank=True)
+    email = models.EmailField(_("E-Mail"), blank=True)
+
+    german_level = models.CharField(
+        _("Deutschkenntnisse (aktuell)"), max_length=10, choices=GermanLevel.choices, blank=True
+    )
+    german_level_at_entry = models.CharField(
+        _("Deutschkenntnisse bei Eintritt"), max_length=10, choices=GermanLevel.choices, blank=True
+    )
+    school_years = models.PositiveSmallIntegerField(_("Schuljahre"), null=True, blank=True)
+    isced_level = models.CharField(
+        _("Höchster Bildungsabschluss (ISCED)"), max_length=3, choices=Isced.choices, blank=True
+    )
+    qualifications = models.TextField(_("Formale Qualifikationen"), blank=True)
+    has_documents = models.BooleanField(_("Nachweise vorhanden"), null=True, blank=True)
+    interests = models.TextField(_("Interessen"), blank=True)
+    motivation = models.TextField(_("Motivation"), blank=True)
+    resources = models.TextField(_("Ressourcen"), blank=True)
+    needs = models.TextField(_("Handlungsbedarfe"), blank=True)
+    # Special category (health-related, GDPR Art. 9): assigned caseworker and Administration only.
+    health_notes = models.TextField(_("Gesundheitliche Einschränkungen"), blank=True)
+    interest_groups = models.ManyToManyField(
+        KldbGroup,
+        blank=True,
+        related_name="interested_participants",
+        verbose_name=_("Berufliche Interessen (KldB)"),
+    )
+
+    consent_date = models.DateField(_("Einwilligung erteilt am"), null=True, blank=True)
+    consent_scope = models.TextField(_("Umfang der Einwilligung"), blank=True)
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Einwilligung erfasst von"),
+    )
+    consent_withdrawn_on = models.DateField(_("Einwilligung widerrufen am"), null=True, blank=True)
+
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="caseload",
+        verbose_name=_("Fallmanager:in"),
+    )
+    shared_with = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="shared_cases",
+        verbose_name=_("Freigegeben für (Vertretung)"),
+    )
+    entry_date = models.DateField(_("Eintritt in das Programm"), null=True, blank=True)
+    status = models.CharField(
+        _("Status"), max_length=30, choices=Status.choices, default=Status.INTAKE, db_index=True
+    )
+    status_before_pause = models.CharField(max_length=30, choices=Status.choices, blank=True)
+    placed_as = models.CharField(
+        _("Vermittelt in"), max_length=20, choices=PlacedAs.choices, blank=True
+    )
+    exit_date = models.DateField(_("Austrittsdatum"), null=True, blank=True)
+    exit_reason = models.CharField(
+        _("Austrittsgrund"), max_length=20, choices=ExitReason.choices, blank=True
+    )
+    anonymised_at = models.DateTimeField(_("Anonymisiert am"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("Angelegt am"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("Geändert am"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Angelegt von"),
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("Teilnehmende:r")
+        verbose_name_plural = _("Teilnehmende")
+        permissions = [("reassign_participant", _("Kann Fälle neu zuweisen"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="abgeschlossen")
+                | (Q(exit_date__isnull=False) & ~Q(exit_reason="")),
+                name="participant_closed_has_exit",
+                violation_error_message=_(
+                    "Ein abgeschlossener Fall braucht Austrittsdatum und Austrittsgrund."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["caseworker", "status"]),
+            models.Index(fields=["entry_date"]),
+            models.Index(fields=["exit_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        first = self.preferred_name or self.first_name
+        return f"{first} {self.last_name}".strip()
+
+    @property
+    def has_consent(self) -> bool:
+        return self.consent_date is not None and self.consent_withdrawn_on is None
+
+    @property
+    def needs_work_permit(self) -> bool:
+        return self.residence_status in self.PERMIT_REQUIRED_STATUSES
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+
+class Language(models.Model):
+    """A language a participant speaks (German is tracked on the participant, CEFR)."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="languages")
+    language = models.CharField(_("Sprache"), max_length=60)
+    level = models.CharField(_("Niveau"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["language"]
+        verbose_name = _("Sprache")
+        verbose_name_plural = _("Sprachen")
+
+    def __str__(self) -> str:
+        return f"{self.language} ({self.level})" if self.level else self.language
+
+
+class VocationalExperience(models.Model):
+    """Work experience, usually from the country of origin, by KldB Berufshauptgruppe."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="experiences"
+    )
+    kldb_group = models.ForeignKey(
+        KldbGroup, on_delete=models.PROTECT, related_name="+", verbose_name=_("Berufsfeld (KldB)")
+    )
+    years = models.DecimalField(_("Jahre"), max_digits=4, decimal_places=1, null=True, blank=True)
+    description = models.TextField(_("Tätigkeit"), blank=True)
+
+    class Meta:
+        verbose_name = _("Berufserfahrung")
+        verbose_name_plural = _("Berufserfahrungen")
+
+    def __str__(self) -> str:
+        return str(self.kldb_group)
+
+
+class CaseNote(models.Model):
+    """Gesprächsnotiz: one contact with or about the participant."""
+
+    class ContactKind(models.TextChoices):
+        IN_PERSON = "persoenlich", _("persönlich")
+        PHONE = "telefon", _("Telefon")
+        HOME_VISIT = "hausbesuch", _("Hausbesuch")
+        EMPLOYER = "betrieb", _("Betrieb")
+        AUTHORITY = "behoerde", _("Behörde")
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="notes")
+    date = models.DateField(_("Datum"))
+    contact_kind = models.CharField(_("Kontaktart"), max_length=20, choices=ContactKind.choices)
+    duration_minutes = models.PositiveSmallIntegerField(_("Dauer (Minuten)"), null=True, blank=True)
+    with_interpreter = models.BooleanField(_("mit Dolmetscher:in"), default=False)
+    text = models.TextField(_("Notiz"))
+    confidential = models.BooleanField(
+        _("vertraulich"),
+        default=False,
+        help_text=_("Nur für die zuständige Fallmanager:in sichtbar."),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Verfasst von"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+        verbose_name = _("Gesprächsnotiz")
+        verbose_name_plural = _("Gesprächsnotizen")
+        indexes = [models.Index(fields=["participant", "-date"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_contact_kind_display()} {self.date:%d.%m.%Y}"
+
+
+class StatusChange(models.Model):
+    """One entry of the case's status history (the programme's evidence)."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(
+        _("von"), max_length=30, choices=Participant.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("nach"), max_length=30, choices=Participant.Status.choices)
+    changed_on = models.DateField(_("Datum"))
+    changed_at = models.DateTimeField(auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Geändert von"),
+    )
+    reason = models.TextField(_("Begründung"), blank=True)
+
+    class Meta:
+        ordering = ["-changed_on", "-changed_at"]
+        verbose_name = _("Statusänderung")
+        verbose_name_plural = _("Statusänderungen")
+        indexes = [models.Index(fields=["participant", "-changed_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class Goal(models.Model):
+    """Zielvereinbarung agreed with the participant."""
+
+    class State(models.TextChoices):
+        OPEN = "offen", _("offen")
+        ACHIEVED = "erreicht", _("erreicht")
+        DROPPED = "verworfen", _("verworfen")
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="goals")
+    text = models.TextField(_("Ziel"))
+    agreed_on = models.DateField(_("Vereinbart am"))
+    due_on = models.DateField(_("Fällig am"), null=True, blank=True)
+    state = models.CharField(_("Stand"), max_length=10, choices=State.choices, default=State.OPEN)
+    closed_on = models.DateField(_("Erledigt am"), null=True, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-agreed_on"]
+        verbose_name = _("Zielvereinbarung")
+        verbose_name_plural = _("Zielvereinbarungen")
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class FollowUp(models.Model):
+    """Wiedervorlage: something to do by a date. Some are created automatically."""
+
+    class Kind(models.TextChoices):
+        GENERAL = "allgemein", _("Allgemein")
+        WHEREABOUTS_4W = "verbleib_4w", _("Verbleib 4 Wochen nach Austritt")
+        WHEREABOUTS_6M = "verbleib_6m", _("Verbleib 6 Monate nach Austritt")
+        RECOGNITION_DECISION = "anerkennung_frist", _("Anerkennung: Entscheidungsfrist")
+        RECOGNITION_FOLLOWUP = "anerkennung_folgeantrag", _("Anerkennung: Folgeantrag")
+        PERMIT_EXPIRY = "erlaubnis_ablauf", _("Ablauf einer Erlaubnis")
+
+    class Whereabouts(models.TextChoices):
+        EMPLOYMENT = "arbeit", _("in Arbeit")
+        APPRENTICESHIP = "ausbildung", _("in Ausbildung")
+        SCHOOL = "schule", _("Schule/Kurs")
+        JOBSEEKING = "arbeitsuchend", _("arbeitsuchend")
+        UNKNOWN = "unbekannt", _("unbekannt")
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="followups")
+    kind = models.CharField(_("Art"), max_length=30, choices=Kind.choices, default=Kind.GENERAL)
+    due_on = models.DateField(_("Fällig am"))
+    subject = models.CharField(_("Was ist zu tun?"), max_length=300)
+    done_on = models.DateField(_("Erledigt am"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    whereabouts = models.CharField(
+        _("Verbleib"), max_length=20, choices=Whereabouts.choices, blank=True
+    )
+    recognition = models.ForeignKey(
+        "RecognitionProcedure",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="followups",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_on"]
+        verbose_name = _("Wiedervorlage")
+        verbose_name_plural = _("Wiedervorlagen")
+        indexes = [
+            models.Index(
+                fields=["due_on"], condition=Q(done_on__isnull=True), name="followup_open_due"
+            ),
+            models.Index(fields=["participant", "due_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class RecognitionProcedure(models.Model):
+    """Anerkennungsverfahren for a foreign qualification (BQFG)."""
+
+    class State(models.TextChoices):
+        ADVISED = "beraten", _("beraten")
+        APPLIED = "antrag_gestellt", _("Antrag gestellt")
+        IN_REVIEW = "in_pruefung", _("in Prüfung")
+        FULL = "volle_gleichwertigkeit", _("volle Gleichwertigkeit")
+        PARTIAL = "teilweise_gleichwertigkeit", _("teilweise Gleichwertigkeit")
+        REJECTED = "abgelehnt", _("abgelehnt")
+
+    DECIDED_STATES = (State.FULL, State.PARTIAL, State.REJECTED)
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="recognitions"
+    )
+    reference_profession = models.CharField(_("Referenzberuf"), max_length=200)
+    competent_body = models.CharField(_("Zuständige Stelle"), max_length=200, blank=True)
+    network_partner = models.ForeignKey(
+        "employers.NetworkPartner",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recognitions",
+        verbose_name=_("Netzwerkpartner"),
+    )
+    state = models.CharField(
+        _("Stand"), max_length=30, choices=State.choices, default=State.ADVISED
+    )
+    advised_on = models.DateField(_("Beraten am"), null=True, blank=True)
+    applied_on = models.DateField(_("Antrag gestellt am"), null=True, blank=True)
+    file_complete_on = models.DateField(_("Unterlagen vollständig am"), null=True, blank=True)
+    decided_on = models.DateField(_("Entschieden am"), null=True, blank=True)
+    notes = models.TextField(_("Notizen"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("Anerkennungsverfahren")
+        verbose_name_plural = _("Anerkennungsverfahren")
+
+    def __str__(self) -> str:
+        return self.reference_profession

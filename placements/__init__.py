@@ -1,0 +1,1 @@
+"""Placements: orientation internships and what follows, with check-ins, assessments, PDFs."""

@@ -1,0 +1,126 @@
+"""Demo placements for `seed_demo`: internships in every state, assessments, follow-ons."""
+
+import datetime
+import random
+
+from participants.models import Participant
+
+from .models import Assessment, CheckIn, Placement
+
+S = Participant.Status
+P = Placement.State
+
+
+def create(rng: random.Random, participants, employers) -> list[Placement]:
+    today = datetime.date.today()
+    active = [e for e in employers if e.state == "aktiv"] or employers
+    contacts = (
+        {c.employer_id: c for e in active for c in e.contacts.all()} if len(active) < 500 else {}
+    )
+    placements = []
+    for p in participants:
+        employer = active[rng.randrange(len(active))]
+        kind = Placement.Kind.INTERNSHIP
+        if p.status in (S.INTERNSHIP_PREP,):
+            start = today + datetime.timedelta(days=rng.randint(3, 30))
+            state = rng.choice([P.PLANNED, P.AGREED])
+        elif p.status == S.INTERNSHIP:
+            start = today - datetime.timedelta(days=rng.randint(0, 20))
+            state = P.RUNNING
+        elif p.status in (S.EVALUATION, S.QUALIFICATION, S.PLACED, S.AFTERCARE, S.CLOSED):
+            start = max(
+                p.entry_date + datetime.timedelta(days=30),
+                today - datetime.timedelta(days=rng.randint(60, 500)),
+            )
+            start = min(start, today - datetime.timedelta(days=40))
+            state = P.ABORTED if rng.random() < 0.12 else P.COMPLETED
+        else:
+            continue
+        end = start + datetime.timedelta(days=27)
+        agreed = state != P.PLANNED
+        placement = Placement(
+            participant=p,
+            employer=employer,
+            kind=kind,
+            kldb_group_id=None,
+            job_title=rng.choice(
+                [
+                    "Helfer/in Metallbau",
+                    "Küchenhilfe",
+                    "Lagerhelfer/in",
+                    "Pflegehilfe",
+                    "Verkaufshilfe",
+                    "Helfer/in Elektro",
+                    "Reinigungskraft",
+                    "Gartenhelfer/in",
+                ]
+            ),
+            supervisor=contacts.get(employer.pk),
+            planned_start=start,
+            planned_end=end,
+            actual_start=start if state in (P.RUNNING, P.COMPLETED, P.ABORTED) else None,
+            actual_end=(
+                end
+                if state == P.COMPLETED
+                else start + datetime.timedelta(days=rng.randint(3, 14))
+                if state == P.ABORTED
+                else None
+            ),
+            hours_per_week=rng.choice([20, 30, 35, 38.5]),
+            daily_hours="Mo–Fr 8:00–14:00 Uhr",
+            pay="unvergütet",
+            leave="kein Urlaubsanspruch",
+            goals="Berufsbezogene Sprache lernen, Arbeitsabläufe kennenlernen, Eignung prüfen.",
+            tasks="Mitarbeit im Tagesgeschäft unter Anleitung.",
+            legal_basis=Placement.LegalBasis.MILOG,
+            agreement_signed_on=start - datetime.timedelta(days=5) if agreed else None,
+            insurance_confirmed_on=start - datetime.timedelta(days=4) if agreed else None,
+            state=state,
+            state_reason="Gesundheitliche Gründe" if state == P.ABORTED else "",
+            outcome=(
+                rng.choice(Placement.Outcome.values)
+                if state == P.COMPLETED
+                else Placement.Outcome.NONE
+                if state == P.ABORTED
+                else ""
+            ),
+            created_by=p.caseworker,
+        )
+        placement.offer_from_employer = placement.outcome in ("ausbildung", "beschaeftigung")
+        placements.append(placement)
+    placements = Placement.objects.bulk_create(placements, batch_size=2000)
+
+    checkins, assessments = [], []
+    for pl in placements:
+        if pl.state in (P.RUNNING, P.COMPLETED, P.ABORTED):
+            checkins.append(
+                CheckIn(
+                    placement=pl,
+                    date=pl.actual_start + datetime.timedelta(days=3),
+                    with_whom="Anleitung im Betrieb",
+                    rating=rng.choice(CheckIn.Rating.values),
+                    issues="Eingewöhnung, Fachbegriffe",
+                    author=pl.created_by,
+                )
+            )
+        if pl.state == P.COMPLETED and rng.random() < 0.8:
+            score = lambda: rng.choice([1, 2, 2, 3, 3, 4])  # noqa: E731
+            assessments.append(
+                Assessment(
+                    placement=pl,
+                    assessed_on=pl.actual_end,
+                    punctuality=score(),
+                    reliability=score(),
+                    pace=score(),
+                    care=score(),
+                    teamwork=score(),
+                    german_at_work=score(),
+                    aptitude=score(),
+                    comments="Arbeitet sorgfältig und fragt nach, wenn etwas unklar ist.",
+                    recommendation=rng.choice(Assessment.Recommendation.values),
+                    recorded_by=pl.created_by,
+                )
+            )
+    CheckIn.objects.bulk_create(checkins, batch_size=5000)
+    Assessment.objects.bulk_create(assessments, batch_size=5000)
+    return placements

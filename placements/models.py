@@ -1,0 +1,278 @@
+"""Placements (Einsätze): the orientation internship and what follows it, with check-ins
+(Begleitung) and the employer's assessment (Beurteilung)."""
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeBoundary, RangeOperators
+from django.db import models
+from django.db.models import Func, Q
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from employers.models import ContactPerson, Employer
+from fallmanagement.models import KldbGroup
+from participants.models import Participant
+
+
+class DateRange(Func):
+    function = "daterange"
+    output_field = models.DateField()  # only used inside the exclusion constraint
+
+
+class Placement(models.Model):
+    class Kind(models.TextChoices):
+        INTERNSHIP = "orientierungspraktikum", _("Orientierungspraktikum")
+        TRIAL = "probebeschaeftigung", _("Probebeschäftigung")
+        EQ = "eq", _("Einstiegsqualifizierung (EQ)")
+        APPRENTICESHIP = "ausbildung", _("Ausbildung")
+        EMPLOYMENT = "beschaeftigung", _("Beschäftigung")
+
+    class EmploymentType(models.TextChoices):
+        SOCIAL_INSURANCE = "svpflichtig", _("sozialversicherungspflichtig")
+        MINIJOB = "geringfuegig", _("geringfügig")
+
+    class LegalBasis(models.TextChoices):
+        MILOG = (
+            "milog_orientierung",
+            _("Orientierungspraktikum ohne Mindestlohn (§ 22 Abs. 1 S. 2 Nr. 2 MiLoG)"),
+        )
+        SGB3_45 = "sgb3_45", _("Maßnahme bei einem Arbeitgeber (§ 45 SGB III)")
+
+    class State(models.TextChoices):
+        PLANNED = "geplant", _("geplant")
+        AGREED = "vereinbart", _("vereinbart")
+        RUNNING = "laeuft", _("läuft")
+        COMPLETED = "beendet", _("beendet")
+        ABORTED = "abgebrochen", _("abgebrochen")
+
+    class Outcome(models.TextChoices):
+        NONE = "kein_anschluss", _("kein Anschluss")
+        ANOTHER_INTERNSHIP = "weiteres_praktikum", _("weiteres Praktikum")
+        QUALIFICATION = "qualifizierung", _("Qualifizierung")
+        EQ = "eq", _("Einstiegsqualifizierung")
+        APPRENTICESHIP = "ausbildung", _("Ausbildung")
+        EMPLOYMENT = "beschaeftigung", _("Beschäftigung")
+
+    INTERNSHIP_MAX_DAYS = 28
+
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.CASCADE,
+        related_name="placements",
+        verbose_name=_("Teilnehmende:r"),
+    )
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, related_name="placements", verbose_name=_("Betrieb")
+    )
+    kind = models.CharField(_("Art"), max_length=30, choices=Kind.choices, default=Kind.INTERNSHIP)
+    employment_type = models.CharField(
+        _("Beschäftigungsart"), max_length=20, choices=EmploymentType.choices, blank=True
+    )
+    kldb_group = models.ForeignKey(
+        KldbGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Berufsfeld (KldB)"),
+    )
+    job_title = models.CharField(_("Tätigkeit / Berufsbezeichnung"), max_length=200)
+    supervisor = models.ForeignKey(
+        ContactPerson,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Betreuung im Betrieb"),
+    )
+    planned_start = models.DateField(_("Beginn (geplant)"))
+    planned_end = models.DateField(_("Ende (geplant)"))
+    actual_start = models.DateField(_("Beginn (tatsächlich)"), null=True, blank=True)
+    actual_end = models.DateField(_("Ende (tatsächlich)"), null=True, blank=True)
+    hours_per_week = models.DecimalField(
+        _("Stunden pro Woche"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    daily_hours = models.CharField(
+        _("Tägliche Arbeitszeit"),
+        max_length=100,
+        blank=True,
+        help_text=_("z. B. „Mo–Fr 7:30–15:00 Uhr“"),
+    )
+    pay = models.CharField(_("Vergütung"), max_length=200, blank=True)
+    leave = models.CharField(_("Urlaub"), max_length=200, blank=True)
+    goals = models.TextField(_("Ziele des Einsatzes"), blank=True)
+    tasks = models.TextField(_("Aufgaben"), blank=True)
+    legal_basis = models.CharField(
+        _("Rechtsgrundlage"), max_length=30, choices=LegalBasis.choices, blank=True
+    )
+    agency_approval_on = models.DateField(
+        _("Zustimmung Jobcenter/Agentur am"), null=True, blank=True
+    )
+    agreement_signed_on = models.DateField(
+        _("Vereinbarung unterschrieben am"), null=True, blank=True
+    )
+    insurance_confirmed_on = models.DateField(
+        _("Unfallversicherung bestätigt am"), null=True, blank=True
+    )
+    state = models.CharField(
+        _("Stand"), max_length=20, choices=State.choices, default=State.PLANNED, db_index=True
+    )
+    state_reason = models.TextField(_("Begründung"), blank=True)
+    outcome = models.CharField(_("Ergebnis"), max_length=30, choices=Outcome.choices, blank=True)
+    offer_from_employer = models.BooleanField(
+        _("Angebot des Betriebs (Ausbildung/Arbeit)"), default=False
+    )
+    follows = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ons",
+        verbose_name=_("Anschluss an"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["-planned_start"]
+        verbose_name = _("Einsatz")
+        verbose_name_plural = _("Einsätze")
+        indexes = [
+            models.Index(fields=["employer", "state"]),
+            models.Index(fields=["participant", "-planned_start"]),
+            models.Index(fields=["planned_start"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_end__gte=models.F("planned_start")),
+                name="placement_end_after_start",
+                violation_error_message=_("Das Ende darf nicht vor dem Beginn liegen."),
+            ),
+            # One participant, at most one internship at a time (aborted ones end early).
+            ExclusionConstraint(
+                name="placement_no_overlapping_internships",
+                expressions=[
+                    (
+                        DateRange(
+                            Coalesce("actual_start", "planned_start"),
+                            Coalesce("actual_end", "planned_end"),
+                            RangeBoundary(inclusive_lower=True, inclusive_upper=True),
+                        ),
+                        RangeOperators.OVERLAPS,
+                    ),
+                    ("participant", RangeOperators.EQUAL),
+                ],
+                condition=Q(kind="orientierungspraktikum") & ~Q(state="abgebrochen"),
+                violation_error_message=_(
+                    "Für diese:n Teilnehmende:n gibt es in diesem Zeitraum schon ein Praktikum."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.job_title}"
+
+    @property
+    def start(self):
+        return self.actual_start or self.planned_start
+
+    @property
+    def end(self):
+        return self.actual_end or self.planned_end
+
+
+class CheckIn(models.Model):
+    """Begleitung: the caseworker's check-in during a placement."""
+
+    class Rating(models.TextChoices):
+        GOOD = "gut", _("läuft gut")
+        MIXED = "gemischt", _("teils, teils")
+        DIFFICULT = "schwierig", _("schwierig")
+
+    placement = models.ForeignKey(Placement, on_delete=models.CASCADE, related_name="checkins")
+    date = models.DateField(_("Datum"))
+    with_whom = models.CharField(_("Mit wem"), max_length=200)
+    rating = models.CharField(_("Wie läuft es?"), max_length=20, choices=Rating.choices)
+    issues = models.TextField(_("Themen / Probleme"), blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = _("Begleitung")
+        verbose_name_plural = _("Begleitungen")
+
+    def __str__(self) -> str:
+        return f"{self.date:%d.%m.%Y} {self.with_whom}"
+
+
+class Assessment(models.Model):
+    """Beurteilung at the end of a placement, by the employer via the caseworker."""
+
+    class Score(models.IntegerChoices):
+        VERY_GOOD = 1, _("sehr gut")
+        GOOD = 2, _("gut")
+        SATISFACTORY = 3, _("befriedigend")
+        SUFFICIENT = 4, _("ausreichend")
+        POOR = 5, _("mangelhaft")
+
+    class Recommendation(models.TextChoices):
+        HIRE = "einstellung", _("Einstellung / Ausbildung im Betrieb")
+        RECOMMEND = "empfohlen", _("für den Beruf empfohlen")
+        MORE_PRACTICE = "weitere_praxis", _("weitere Praxis / Qualifizierung nötig")
+        OTHER_FIELD = "anderes_feld", _("anderes Berufsfeld empfohlen")
+
+    RATED_FIELDS = (
+        "punctuality",
+        "reliability",
+        "pace",
+        "care",
+        "teamwork",
+        "german_at_work",
+        "aptitude",
+    )
+
+    placement = models.OneToOneField(Placement, on_delete=models.CASCADE, related_name="assessment")
+    assessed_on = models.DateField(_("Beurteilt am"))
+    punctuality = models.PositiveSmallIntegerField(_("Pünktlichkeit"), choices=Score.choices)
+    reliability = models.PositiveSmallIntegerField(_("Zuverlässigkeit"), choices=Score.choices)
+    pace = models.PositiveSmallIntegerField(_("Arbeitstempo"), choices=Score.choices)
+    care = models.PositiveSmallIntegerField(_("Sorgfalt"), choices=Score.choices)
+    teamwork = models.PositiveSmallIntegerField(_("Teamarbeit"), choices=Score.choices)
+    german_at_work = models.PositiveSmallIntegerField(
+        _("Deutsch am Arbeitsplatz"), choices=Score.choices
+    )
+    aptitude = models.PositiveSmallIntegerField(_("Fachliche Eignung"), choices=Score.choices)
+    comments = models.TextField(_("Freitext"), blank=True)
+    recommendation = models.CharField(
+        _("Empfehlung des Betriebs"), max_length=20, choices=Recommendation.choices
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Beurteilung")
+        verbose_name_plural = _("Beurteilungen")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    punctuality__range=(1, 5),
+                    reliability__range=(1, 5),
+                    pace__range=(1, 5),
+                    care__range=(1, 5),
+                    teamwork__range=(1, 5),
+                    german_at_work__range=(1, 5),
+                    aptitude__range=(1, 5),
+                ),
+                name="assessment_scores_in_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.placement} – {self.assessed_on:%d.%m.%Y}"

@@ -1,0 +1,130 @@
+"""factory_boy factories for the core models (each app's tests may add their own)."""
+
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from employers.models import ContactPerson, Employer, EmployerField, NetworkPartner
+from fallmanagement.models import KldbGroup
+from fallmanagement.roles import Role
+from participants.models import CaseNote, FollowUp, Participant
+from placements.models import Placement
+
+TODAY = datetime.date(2026, 11, 25)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = "Erika"
+    last_name = factory.Sequence(lambda n: f"Muster{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("ein-sicheres-passwort-123")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+
+
+def make_user(role: str | None, **kwargs):
+    return UserFactory(role=role, **kwargs)
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Participant
+        skip_postgeneration_save = True
+
+    last_name = factory.Sequence(lambda n: f"Haddad{n}")
+    first_name = "Rana"
+    date_of_birth = datetime.date(1995, 3, 14)
+    gender = Participant.Gender.FEMALE
+    country_of_origin = "SY"
+    nationality = "SY"
+    residence_status = Participant.ResidenceStatus.AE_RECOGNISED
+    work_permit = Participant.WorkPermit.NOT_NEEDED
+    german_level = Participant.GermanLevel.A2
+    german_level_at_entry = Participant.GermanLevel.A1
+    consent_date = datetime.date(2026, 1, 10)
+    consent_scope = "Fallmanagement"
+    entry_date = datetime.date(2026, 1, 10)
+    caseworker = factory.SubFactory(UserFactory, role=Role.CASEWORK)
+
+
+class CaseNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CaseNote
+
+    participant = factory.SubFactory(ParticipantFactory)
+    date = datetime.date(2026, 2, 1)
+    contact_kind = CaseNote.ContactKind.IN_PERSON
+    text = "Erstgespräch"
+    author = factory.LazyAttribute(lambda o: o.participant.caseworker)
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FollowUp
+
+    participant = factory.SubFactory(ParticipantFactory)
+    due_on = TODAY
+    subject = "Unterlagen nachfragen"
+
+
+class EmployerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Employer
+
+    name = factory.Sequence(lambda n: f"Metallbau Beispiel {n}")
+    postcode = "34117"
+    city = "Kassel"
+    state = Employer.PartnershipState.ACTIVE
+    partner_since = datetime.date(2025, 1, 1)
+    capacity = 2
+
+
+class EmployerFieldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EmployerField
+
+    employer = factory.SubFactory(EmployerFactory)
+    kldb_group = factory.LazyFunction(lambda: KldbGroup.objects.get(code="24"))
+
+
+class ContactPersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContactPerson
+
+    employer = factory.SubFactory(EmployerFactory)
+    name = "Jörg Hofmann"
+    role = "Geschäftsführung"
+    consent_to_store = True
+
+
+class NetworkPartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = NetworkPartner
+
+    name = factory.Sequence(lambda n: f"Handwerkskammer {n}")
+    kind = NetworkPartner.Kind.HWK
+
+
+class PlacementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Placement
+
+    participant = factory.SubFactory(ParticipantFactory)
+    employer = factory.SubFactory(EmployerFactory)
+    kind = Placement.Kind.INTERNSHIP
+    job_title = "Helfer Metallbau"
+    planned_start = datetime.date(2026, 3, 2)
+    planned_end = datetime.date(2026, 3, 29)
+    legal_basis = Placement.LegalBasis.MILOG
+    created_by = factory.LazyAttribute(lambda o: o.participant.caseworker)
