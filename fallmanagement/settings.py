@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import dj_database_url
-from psycopg_pool import ConnectionPool
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+from psycopg_pool import ConnectionPool
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
