@@ -37,14 +37,14 @@ def my_week(user, today: datetime.date | None = None) -> dict:
         kind=Placement.Kind.INTERNSHIP,
     ).exclude(state=Placement.State.ABORTED)
     internships = internships.annotate(
-        start=Coalesce("actual_start", "planned_start", output_field=DateField()),
-        end=Coalesce("actual_end", "planned_end", output_field=DateField()),
+        starts_on=Coalesce("actual_start", "planned_start", output_field=DateField()),
+        ends_on=Coalesce("actual_end", "planned_end", output_field=DateField()),
     )
     week = (week_start, week_end)
     internships = list(
-        internships.filter(Q(start__range=week) | Q(end__range=week))
+        internships.filter(Q(starts_on__range=week) | Q(ends_on__range=week))
         .select_related("participant", "employer")
-        .order_by("start", "pk")[:LIST_LIMIT]
+        .order_by("starts_on", "pk")[:LIST_LIMIT]
     )
 
     horizon = today + datetime.timedelta(days=PERMIT_WARNING_DAYS)
