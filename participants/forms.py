@@ -25,6 +25,22 @@ MIN_AGE, MAX_AGE = 14, 80
 SPECIAL_CATEGORY_FIELDS = ("residence_details", "health_notes")
 
 
+BLANK_LABEL = _("– bitte wählen –")
+
+
+def _german_blank_choice(fields) -> None:
+    """Django 6.1's "- Select an option -" has no German translation yet: use our own."""
+    for field in fields.values():
+        if isinstance(field, forms.ModelChoiceField):
+            field.empty_label = BLANK_LABEL
+        elif isinstance(field, forms.ChoiceField) and not isinstance(
+            field, forms.MultipleChoiceField
+        ):
+            choices = list(field.choices)
+            if choices and choices[0][0] in ("", None) and not isinstance(choices[0][1], list):
+                field.choices = [("", BLANK_LABEL), *choices[1:]]
+
+
 def caseworkers():
     """Active users holding the Fallmanagement role (for assignment and sharing)."""
     return (
@@ -147,8 +163,9 @@ class ParticipantForm(VersionedFormMixin, forms.ModelForm):
             for name in SPECIAL_CATEGORY_FIELDS:
                 self.fields.pop(name)
         self.fields["interest_groups"].choices = self._grouped_kldb()
-        self.fields["country_of_origin"].choices = [("", "---------")] + list(countries)
-        self.fields["nationality"].choices = [("", "---------")] + list(countries)
+        self.fields["country_of_origin"].choices = [("", BLANK_LABEL)] + list(countries)
+        self.fields["nationality"].choices = [("", BLANK_LABEL)] + list(countries)
+        _german_blank_choice(self.fields)
         self.helper = self._helper()
 
     @staticmethod
@@ -324,6 +341,10 @@ class ParticipantForm(VersionedFormMixin, forms.ModelForm):
 
 
 class LanguageForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _german_blank_choice(self.fields)
+
     class Meta:
         model = Language
         fields = ["language", "level"]
@@ -331,6 +352,10 @@ class LanguageForm(forms.ModelForm):
 
 
 class ExperienceForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _german_blank_choice(self.fields)
+
     class Meta:
         model = VocationalExperience
         fields = ["kldb_group", "years", "description"]
@@ -452,6 +477,7 @@ class ShareForm(forms.Form):
     def __init__(self, *args, participant: Participant, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = caseworkers().exclude(pk=participant.caseworker_id)
+        _german_blank_choice(self.fields)
 
 
 class ReassignForm(forms.Form):
@@ -460,3 +486,4 @@ class ReassignForm(forms.Form):
     def __init__(self, *args, participant: Participant, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["caseworker"].queryset = caseworkers().exclude(pk=participant.caseworker_id)
+        _german_blank_choice(self.fields)
