@@ -45,7 +45,10 @@ class CaseNoteForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "note")
-        kwargs.setdefault("initial", {"date": timezone.localdate()})
+        kwargs.setdefault(
+            "initial",
+            {"date": timezone.localdate(), "contact_kind": CaseNote.ContactKind.IN_PERSON},
+        )
         super().__init__(*args, **kwargs)
         self.fields["duration_minutes"].widget.attrs.update(min=1, max=600)
 
