@@ -303,7 +303,7 @@ def create(request: HttpRequest) -> HttpResponse:
             "contact_formset": contact_formset,
             "proposal": not admin,
         },
-        status=400 if form.is_bound and form.errors else 200,
+        status=400 if request.method == "POST" else 200,
     )
 
 
