@@ -94,6 +94,9 @@ class PlacementForm(VersionedFormMixin, forms.ModelForm):
             active |= Q(pk=self.instance.employer_id)
         self.fields["employer"].queryset = Employer.objects.filter(active).order_by("name")
         self.fields["employer"].help_text = _("Nur aktive Partnerbetriebe.")
+        self.fields["employer"].error_messages["invalid_choice"] = _(
+            "Bitte einen aktiven Partnerbetrieb wählen."
+        )
         employer_id = self.data.get("employer") if self.is_bound else None
         employer_id = employer_id or self.initial.get("employer") or self.instance.employer_id
         supervisor = self.fields["supervisor"]

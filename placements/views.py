@@ -303,14 +303,14 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
     from participants.workflow import change_status
 
     placement = _get_placement(request, pk)
-    form = OutcomeForm(request.POST, participant=placement.participant)
     if not placement.is_finished:
-        form.is_valid()
-        form.add_error(
-            None,
+        messages.error(
+            request,
             _("Das Ergebnis wird festgehalten, wenn der Einsatz beendet oder abgebrochen ist."),
         )
-    elif form.is_valid():
+        return redirect("placements:detail", pk=pk)
+    form = OutcomeForm(request.POST, participant=placement.participant)
+    if form.is_valid():
         try:
             with transaction.atomic():
                 Placement.objects.filter(pk=pk).update(
