@@ -142,11 +142,49 @@ class AgreeForm(forms.Form):
     )
 
 
-class StartForm(forms.Form):
+class CaseStatusFormMixin(forms.Form):
+    """An optional "move the case along too" checkbox, checked against the case workflow."""
+
+    case_status: str = ""
+
+    def __init__(self, *args, participant: Participant | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.participant = participant
+        if participant is not None and participant.status != self.case_status:
+            self.fields["change_case_status"] = forms.BooleanField(
+                label=_("Fallstatus auf „%(status)s“ setzen")
+                % {"status": Participant.Status(self.case_status).label},
+                required=False,
+            )
+
+    def clean(self):
+        from participants.workflow import allowed_transitions
+
+        data = super().clean()
+        if data.get("change_case_status") and self.case_status not in allowed_transitions(
+            self.participant
+        ):
+            self.add_error(
+                "change_case_status",
+                _(
+                    "Der Fallstatus kann nicht auf „%(to)s“ gesetzt werden: von „%(from)s“ ist "
+                    "das kein erlaubter Wechsel."
+                )
+                % {
+                    "to": Participant.Status(self.case_status).label,
+                    "from": self.participant.get_status_display(),
+                },
+            )
+        return data
+
+
+class StartForm(CaseStatusFormMixin):
+    case_status = Participant.Status.INTERNSHIP
     actual_start = forms.DateField(label=_("Tatsächlicher Beginn"), widget=DateInput())
 
 
-class CompleteForm(forms.Form):
+class CompleteForm(CaseStatusFormMixin):
+    case_status = Participant.Status.EVALUATION
     actual_end = forms.DateField(label=_("Tatsächliches Ende"), widget=DateInput())
 
 
@@ -155,6 +193,17 @@ class AbortForm(forms.Form):
         label=_("Grund des Abbruchs"), widget=forms.Textarea(attrs={"rows": 2})
     )
     actual_end = forms.DateField(label=_("Letzter Tag"), widget=DateInput())
+
+
+def transition_form(action: str, placement: Placement, data=None):
+    """The form of one state change; start/complete of an internship offer the case status."""
+    form_class = TRANSITION_FORMS[action]
+    kwargs = {"prefix": action}
+    if data is None:
+        kwargs["initial"] = transition_initial(placement, action)
+    if issubclass(form_class, CaseStatusFormMixin):
+        kwargs["participant"] = placement.participant if placement.is_internship else None
+    return form_class(data, **kwargs)
 
 
 TRANSITION_FORMS = {

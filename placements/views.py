@@ -23,6 +23,7 @@ from fallmanagement.locking import StaleObjectError, handle_stale, save_versione
 from fallmanagement.models import AccessLog
 from fallmanagement.roles import Role, has_role, role_required
 from participants.models import Participant
+from participants.workflow import change_status
 
 from . import documents, rules
 from .forms import (
@@ -31,7 +32,7 @@ from .forms import (
     CheckInForm,
     OutcomeForm,
     PlacementForm,
-    transition_initial,
+    transition_form,
 )
 from .models import Assessment, Placement
 
@@ -69,9 +70,11 @@ def _page(request, queryset, param: str):
 def board(request: HttpRequest) -> HttpResponse:
     placements = visible_placements(request.user)
     S = Placement.State
-    current = placements.filter(state=S.RUNNING).order_by("planned_end", "pk")
+    # Internships and trial work need the caseworker now; an apprenticeship runs for years.
+    short = placements.filter(kind__in=[Placement.Kind.INTERNSHIP, Placement.Kind.TRIAL])
+    current = short.filter(state=S.RUNNING).order_by("planned_end", "pk")
     planned = placements.filter(state__in=[S.PLANNED, S.AGREED]).order_by("planned_start", "pk")
-    missing = placements.filter(state=S.COMPLETED, assessment__isnull=True).order_by(
+    missing = short.filter(state=S.COMPLETED, assessment__isnull=True).order_by(
         "actual_end", "planned_end", "pk"
     )
     return render(
@@ -144,9 +147,7 @@ def _detail_context(request, placement: Placement, **overrides) -> dict:
         assessment = None
     transitions = []
     for t in rules.available_transitions(placement):
-        form = overrides.pop(f"{t.action}_form", None) or TRANSITION_FORMS[t.action](
-            initial=transition_initial(placement, t.action), prefix=t.action
-        )
+        form = overrides.pop(f"{t.action}_form", None) or transition_form(t.action, placement)
         transitions.append({"t": t, "form": form})
     start_problems = []
     if placement.state in (Placement.State.PLANNED, Placement.State.AGREED):
@@ -186,13 +187,20 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.CASEWORK)
 def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     placement = _get_placement(request, pk)
-    form_class = TRANSITION_FORMS.get(action)
-    if form_class is None:
+    if action not in TRANSITION_FORMS:
         raise Http404
-    form = form_class(request.POST, prefix=action)
+    form = transition_form(action, placement, request.POST)
     if form.is_valid():
         try:
-            placement = rules.apply_transition(placement, action, form.cleaned_data)
+            with transaction.atomic():
+                placement = rules.apply_transition(placement, action, form.cleaned_data)
+                if form.cleaned_data.get("change_case_status"):
+                    change_status(
+                        placement.participant,
+                        form.case_status,
+                        request.user,
+                        reason=_("Einsatz: %(state)s") % {"state": placement.get_state_display()},
+                    )
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
@@ -300,8 +308,6 @@ def _create_follow_on(placement: Placement, user) -> Placement | None:
 @require_POST
 @role_required(Role.CASEWORK)
 def outcome(request: HttpRequest, pk: int) -> HttpResponse:
-    from participants.workflow import change_status
-
     placement = _get_placement(request, pk)
     if not placement.is_finished:
         messages.error(

@@ -464,7 +464,7 @@ def test_board_lists_sections_and_only_visible_placements(
         planned_end=D(2026, 12, 1),
     )
     page = caseworker_client.get(reverse("placements:board")).content.decode()
-    assert "Laufende Einsätze" in page and "Beendet, Beurteilung fehlt" in page
+    assert "Laufende Praktika" in page and "Beendet, Beurteilung fehlt" in page
     assert reverse("placements:detail", args=[running.pk]) in page
     assert reverse("placements:detail", args=[completed.pk]) in page
     assert reverse("placements:detail", args=[foreign_placement.pk]) not in page
@@ -515,3 +515,42 @@ def test_board_runs_a_constant_number_of_queries(caseworker_client, caseworker):
     _make_rows(caseworker, 48)
     many = _board_queries(caseworker_client)
     assert few == many
+
+
+def test_start_can_move_the_case_to_internship(caseworker_client, participant):
+    Participant.objects.filter(pk=participant.pk).update(status=Participant.Status.INTERNSHIP_PREP)
+    placement = PlacementFactory(
+        participant=participant,
+        state=S.AGREED,
+        agreement_signed_on=D(2026, 2, 20),
+        insurance_confirmed_on=D(2026, 2, 21),
+    )
+    url = reverse("placements:transition", args=[placement.pk, "start"])
+    page = caseworker_client.get(reverse("placements:detail", args=[placement.pk]))
+    assert "Fallstatus auf „Praktikum“ setzen" in page.content.decode()
+    response = caseworker_client.post(
+        url, {"start-actual_start": "2026-03-02", "start-change_case_status": "on"}
+    )
+    assert response.status_code == 302
+    participant.refresh_from_db()
+    assert participant.status == Participant.Status.INTERNSHIP
+
+
+def test_start_refuses_a_case_status_change_that_is_not_allowed(caseworker_client, participant):
+    placement = PlacementFactory(
+        participant=participant,
+        state=S.AGREED,
+        agreement_signed_on=D(2026, 2, 20),
+        insurance_confirmed_on=D(2026, 2, 21),
+    )
+    response = caseworker_client.post(
+        reverse("placements:transition", args=[placement.pk, "start"]),
+        {"start-actual_start": "2026-03-02", "start-change_case_status": "on"},
+    )
+    assert response.status_code == 422
+    assert (
+        "Der Fallstatus kann nicht auf „Praktikum“ gesetzt werden: von „Aufnahme“ ist das kein "
+        "erlaubter Wechsel." in response.content.decode()
+    )
+    placement.refresh_from_db()
+    assert placement.state == S.AGREED
