@@ -7,6 +7,7 @@ written here, not taken from gettext, because the language is chosen per documen
 """
 
 import datetime
+import decimal
 
 from django.conf import settings
 from django.utils import formats, translation
@@ -232,7 +233,7 @@ def _date(value: datetime.date | None, lang: str) -> str:
 
 
 def _hours(value, lang: str) -> str:
-    text = f"{value:g}"
+    text = format(decimal.Decimal(value).normalize(), "f")  # 30.0 -> "30", 38.5 -> "38.5"
     return text.replace(".", ",") if lang == "de" else text
 
 

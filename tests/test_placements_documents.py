@@ -147,6 +147,16 @@ def test_certificate_in_english(caseworker_client, certified):
     assert PdfReader(io.BytesIO(content)).trailer["/Root"]["/Lang"] == "en"
 
 
+@pytest.mark.parametrize(
+    ("hours", "lang", "expected"),
+    [("30.0", "de", "30"), ("38.5", "de", "38,5"), ("38.5", "en", "38.5")],
+)
+def test_weekly_hours_are_written_without_needless_decimals(hours, lang, expected):
+    import decimal
+
+    assert documents._hours(decimal.Decimal(hours), lang) == expected
+
+
 def test_certificate_uses_the_full_name_without_gender(certified):
     participant = certified.participant
     participant.gender = participant.Gender.UNSPECIFIED
