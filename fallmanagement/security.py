@@ -12,6 +12,7 @@ import logging
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import DatabaseError, transaction
 from django.dispatch import receiver
@@ -206,3 +207,12 @@ def otp_setup_view(request: HttpRequest) -> HttpResponse:
         "audit/otp_setup.html",
         {"form": form, "config_url": device.config_url, "secret": secret},
     )
+
+
+@login_not_required
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: record the event (no token, no form values), show the friendly page."""
+    from .views import csrf_failure as friendly_page
+
+    record_event(request, SecurityEvent.Kind.CSRF)
+    return friendly_page(request, reason)

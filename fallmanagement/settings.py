@@ -289,3 +289,4 @@ MIDDLEWARE += [
     "fallmanagement.middleware.SecurityEventMiddleware",
 ]
 OTP_TOTP_ISSUER = PROGRAMME["name"]
+CSRF_FAILURE_VIEW = "fallmanagement.security.csrf_failure"
