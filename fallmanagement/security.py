@@ -216,3 +216,21 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
     record_event(request, SecurityEvent.Kind.CSRF)
     return friendly_page(request, reason)
+
+
+# Administration maintains the per-role 2FA policy in the admin and reads the security log.
+# (Added here instead of editing roles.py; sync_role_permissions runs after migrate.)
+def _extend_role_permissions() -> None:
+    from .roles import ROLE_PERMISSIONS, Role
+
+    extra = [
+        "fallmanagement.view_rolesecuritypolicy",
+        "fallmanagement.add_rolesecuritypolicy",
+        "fallmanagement.change_rolesecuritypolicy",
+        "fallmanagement.view_securityevent",
+    ]
+    perms = ROLE_PERMISSIONS[Role.ADMINISTRATION]
+    perms.extend(p for p in extra if p not in perms)
+
+
+_extend_role_permissions()
