@@ -161,7 +161,10 @@ serve: $(STAMP) ## produktionsnah: gunicorn (2*nproc+1 Worker) + db_worker, ohne
 	worker=$$!
 	trap 'kill $$worker 2>/dev/null || true' EXIT
 	echo "==> gunicorn auf $(URL) mit $(WORKERS) Workern (Strg+C beendet)"
-	$(VENV)/bin/gunicorn fallmanagement.wsgi --workers $(WORKERS) --bind $(HOST):$(HTTP_PORT)
+	# gunicorn >= 25 opens a control socket in ~/.gunicorn by default: one per user, so a
+	# second server (bench, another checkout) would collide. It is not needed here.
+	nocontrol=$$($(VENV)/bin/gunicorn --help | grep -o -- '--no-control-socket' || true)
+	$(VENV)/bin/gunicorn fallmanagement.wsgi --workers $(WORKERS) --bind $(HOST):$(HTTP_PORT) $$nocontrol
 
 bench: $(STAMP) ## Benchmarks (python -m bench.run, Argumente: BENCH_ARGS=...)
 	@$(use_db)

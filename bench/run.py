@@ -533,6 +533,14 @@ def measure_throughput(port: int, path: str, users: int, seconds: float) -> dict
     }
 
 
+def no_control_socket(gunicorn: Path) -> list[str]:
+    """gunicorn >= 25 opens a control socket in ~/.gunicorn (one per user): switch it off."""
+    help_text = subprocess.run(  # noqa: S603 (fixed arguments)
+        [str(gunicorn), "--help"], capture_output=True, text=True, check=False
+    ).stdout
+    return ["--no-control-socket"] if "--no-control-socket" in help_text else []
+
+
 class Gunicorn:
     """gunicorn with production settings on a loopback port; stopped on exit."""
 
@@ -554,6 +562,7 @@ class Gunicorn:
                 f"{HOST}:{self.port}",
                 "--log-level",
                 "warning",
+                *no_control_socket(gunicorn),
             ],
             cwd=ROOT,
             env=self.env,

@@ -3,6 +3,7 @@
 import datetime
 import random
 
+from fallmanagement.bulk import copy_create
 from fallmanagement.models import KldbGroup
 
 from .models import ContactPerson, Employer, EmployerField, NetworkPartner
@@ -155,7 +156,7 @@ def create(rng: random.Random, count: int, users) -> list[Employer]:
                 partner_since=partner_since if state == Employer.PartnershipState.ACTIVE else None,
             )
         )
-    employers = Employer.objects.bulk_create(employers)
+    employers = copy_create(Employer, employers)
     fields = []
     contacts = []
     for i, employer in enumerate(employers):
@@ -182,8 +183,8 @@ def create(rng: random.Random, count: int, users) -> list[Employer]:
                 consent_date=employer.state_since,
             )
         )
-    EmployerField.objects.bulk_create(fields)
-    ContactPerson.objects.bulk_create(contacts)
+    copy_create(EmployerField, fields)
+    copy_create(ContactPerson, contacts)
     if not NetworkPartner.objects.exists():
         NetworkPartner.objects.bulk_create(
             [
