@@ -58,6 +58,22 @@ if [[ -n "$$(find . -path ./$(VENV) -prune -o -path ./node_modules -prune -o -ty
 fi
 endef
 
+# Browser tests need the Debian chromium (Playwright drives it, no browser download).
+# As root it is installed when missing; otherwise the e2e tests skip with a message.
+CHROMIUM := /usr/bin/chromium
+define ensure_chromium
+if [[ ! -x $(CHROMIUM) ]]; then
+  if [[ $$(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> apt-get install chromium (für die Browser-Tests)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium ||
+      { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; } ||
+      echo "==> chromium nicht installierbar: Browser-Tests werden übersprungen"
+  else
+    echo "==> $(CHROMIUM) fehlt: Browser-Tests werden übersprungen (als root: apt-get install chromium)"
+  fi
+fi
+endef
+
 # Is the existing venv usable (Python >= 3.12)? Otherwise force a rebuild.
 VENV_OK := $(shell $(PY) -c 'import sys; print(int(sys.version_info >= (3, 12)))' 2>/dev/null)
 
@@ -105,6 +121,7 @@ run: $(STAMP) ## Entwicklungsserver mit Demo-Daten auf http://127.0.0.1:8000/
 test: lint ## ruff + pytest (Argumente: PYTEST_ARGS='-k foo -x')
 	@$(use_db)
 	$(compilemessages)
+	$(ensure_chromium)
 	echo "==> pytest $(PYTEST_ARGS)"
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -123,6 +140,7 @@ fmt: $(STAMP) ## Code formatieren (ruff check --fix + ruff format)
 e2e: $(STAMP) ## Browser-Tests (pytest -m e2e, Playwright)
 	@$(use_db)
 	$(compilemessages)
+	$(ensure_chromium)
 	echo "==> pytest -m e2e $(PYTEST_ARGS)"
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
 
@@ -143,7 +161,10 @@ serve: $(STAMP) ## produktionsnah: gunicorn (2*nproc+1 Worker) + db_worker, ohne
 	worker=$$!
 	trap 'kill $$worker 2>/dev/null || true' EXIT
 	echo "==> gunicorn auf $(URL) mit $(WORKERS) Workern (Strg+C beendet)"
-	$(VENV)/bin/gunicorn fallmanagement.wsgi --workers $(WORKERS) --bind $(HOST):$(HTTP_PORT)
+	# gunicorn >= 25 opens a control socket in ~/.gunicorn by default: one per user, so a
+	# second server (bench, another checkout) would collide. It is not needed here.
+	nocontrol=$$($(VENV)/bin/gunicorn --help | grep -o -- '--no-control-socket' || true)
+	$(VENV)/bin/gunicorn fallmanagement.wsgi --workers $(WORKERS) --bind $(HOST):$(HTTP_PORT) $$nocontrol
 
 bench: $(STAMP) ## Benchmarks (python -m bench.run, Argumente: BENCH_ARGS=...)
 	@$(use_db)

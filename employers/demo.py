@@ -3,6 +3,7 @@
 import datetime
 import random
 
+from fallmanagement.bulk import copy_create
 from fallmanagement.models import KldbGroup
 
 from .models import (
@@ -163,7 +164,7 @@ def create(rng: random.Random, count: int, users) -> list[Employer]:
                 partner_since=partner_since if state == Employer.PartnershipState.ACTIVE else None,
             )
         )
-    employers = Employer.objects.bulk_create(employers)
+    employers = copy_create(Employer, employers)
     fields = []
     contacts = []
     for i, employer in enumerate(employers):
@@ -190,8 +191,8 @@ def create(rng: random.Random, count: int, users) -> list[Employer]:
                 consent_date=employer.state_since,
             )
         )
-    EmployerField.objects.bulk_create(fields)
-    contacts = ContactPerson.objects.bulk_create(contacts)
+    copy_create(EmployerField, fields)
+    contacts = copy_create(ContactPerson, contacts)
     author = next((u for u in users if u.username == "admin"), users[0])
     if len(employers) <= 600:
         _create_history(rng, employers, contacts, author, today)

@@ -74,6 +74,8 @@ for _model, _name in TRACKED.items():
         app_label="fallmanagement",
         append_only=True,
         obj_field=pghistory.ObjForeignKey(related_name="audit_events"),
+        # Generated columns (search keys) are derived data, not history.
+        exclude=[f.name for f in _model._meta.concrete_fields if f.generated],
     )(_model)
 
 APPEND_ONLY = "append_only"

@@ -6,6 +6,7 @@ import random
 
 from django.db import connection
 
+from fallmanagement.bulk import copy_create
 from fallmanagement.models import KldbGroup
 
 from .models import (
@@ -234,7 +235,7 @@ def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
                 exit_reason=exit_reason or "",
             )
         )
-    participants = Participant.objects.bulk_create(participants, batch_size=2000)
+    participants = copy_create(Participant, participants)
 
     interests, experiences, languages, changes, notes, followups, goals, recognitions = (
         [] for _ in range(8)
@@ -357,14 +358,14 @@ def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
                     else None,
                 )
             )
-    Through.objects.bulk_create(interests, batch_size=5000)
-    VocationalExperience.objects.bulk_create(experiences, batch_size=5000)
-    Language.objects.bulk_create(languages, batch_size=5000)
-    StatusChange.objects.bulk_create(changes, batch_size=5000)
-    CaseNote.objects.bulk_create(notes, batch_size=5000)
-    FollowUp.objects.bulk_create(followups, batch_size=5000)
-    Goal.objects.bulk_create(goals, batch_size=5000)
-    RecognitionProcedure.objects.bulk_create(recognitions, batch_size=5000)
+    copy_create(Through, interests)
+    copy_create(VocationalExperience, experiences)
+    copy_create(Language, languages)
+    copy_create(StatusChange, changes)
+    copy_create(CaseNote, notes)
+    copy_create(FollowUp, followups)
+    copy_create(Goal, goals)
+    copy_create(RecognitionProcedure, recognitions)
     if count > 1000:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

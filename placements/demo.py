@@ -3,6 +3,7 @@
 import datetime
 import random
 
+from fallmanagement.bulk import copy_create
 from participants.models import Participant
 
 from .models import Assessment, CheckIn, Placement
@@ -88,7 +89,7 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
         )
         placement.offer_from_employer = placement.outcome in ("ausbildung", "beschaeftigung")
         placements.append(placement)
-    placements = Placement.objects.bulk_create(placements, batch_size=2000)
+    placements = copy_create(Placement, placements)
 
     checkins, assessments = [], []
     for pl in placements:
@@ -121,9 +122,9 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
                     recorded_by=pl.created_by,
                 )
             )
-    CheckIn.objects.bulk_create(checkins, batch_size=5000)
-    Assessment.objects.bulk_create(assessments, batch_size=5000)
-    placements += Placement.objects.bulk_create(_follow_ons(placements, today), batch_size=2000)
+    copy_create(CheckIn, checkins)
+    copy_create(Assessment, assessments)
+    placements += copy_create(Placement, _follow_ons(placements, today))
     return placements
 
 

@@ -1,0 +1,1 @@
+"""Benchmark of WIR – Fallmanagement at scale (`make bench`, see bench/run.py)."""
