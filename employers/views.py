@@ -182,12 +182,19 @@ def _employer_context(
     history = EmployerContact.objects.filter(employer=employer).select_related(
         "contact_person", "author"
     )
+    state_changes = employer.state_changes.select_related("changed_by")
+    # One timeline, newest first: contacts and partnership changes interleaved by date.
+    timeline = sorted(
+        [(h.date, h.created_at, "contact", h) for h in history]
+        + [(s.changed_on, s.created_at, "state", s) for s in state_changes],
+        key=lambda entry: (entry[0], entry[1]),
+        reverse=True,
+    )
     return {
         "employer": employer,
         "fields": employer.fields.select_related("kldb_group").order_by("kldb_group_id"),
         "contacts": employer.contacts.all(),
-        "history": history,
-        "state_changes": employer.state_changes.select_related("changed_by"),
+        "timeline": [(kind, entry) for _day, _at, kind, entry in timeline],
         "current_placements": current,
         "past_placements": past,
         "outcomes": outcomes,
