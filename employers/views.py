@@ -116,7 +116,8 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     )
     for e in employers:
         writer.writerow(
-            [
+            _cell(value)
+            for value in [
                 e.name,
                 e.get_legal_form_display(),
                 e.street,
@@ -138,6 +139,15 @@ def export_csv(request: HttpRequest) -> HttpResponse:
             ]
         )
     return response
+
+
+def _cell(value):
+    """Neutralise spreadsheet formulas in free text (CSV injection), keep phone numbers."""
+    if isinstance(value, str) and value[:1] in ("=", "@", "\t", "\r"):
+        return "'" + value
+    if isinstance(value, str) and value[:1] in ("+", "-") and not value[1:2].isdigit():
+        return "'" + value
+    return value
 
 
 def _can_manage(request: HttpRequest) -> bool:

@@ -177,3 +177,11 @@ def test_employer_page_query_count_is_constant(caseworker_client, caseworker):
     assert len(response.context["past_placements"]) == 15
     assert len(response.context["current_placements"]) == 1
     assert len(many) == len(few)
+
+
+def test_csv_export_neutralises_formulas_but_keeps_phone_numbers(admin_client_role):
+    EmployerFactory(name="=HYPERLINK(1)", phone="+49 561 12345")
+    response = admin_client_role.get(reverse("employers:export"))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[1][0] == "'=HYPERLINK(1)"
+    assert rows[1][7] == "+49 561 12345"
