@@ -509,12 +509,19 @@ def network_list(request: HttpRequest) -> HttpResponse:
 @role_required(*STAFF)
 def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
     partner = get_object_or_404(NetworkPartner, pk=pk)
+    # Recognition procedures that point to this partner, from the user's own cases only.
+    recognitions = (
+        partner.recognitions.filter(participant__in=Participant.objects.visible_to(request.user))
+        .select_related("participant")
+        .order_by("-created_at")[:50]
+    )
     return render(
         request,
         "employers/network_detail.html",
         {
             "partner": partner,
             "contacts": NetworkContactPerson.objects.filter(partner=partner),
+            "recognitions": recognitions,
             "can_manage": _can_manage(request),
         },
     )
