@@ -592,3 +592,27 @@ def test_list_partial_for_participant_and_employer_pages(caseworker, participant
     )
     assert reverse("placements:detail", args=[completed.pk]) in html
     assert reverse("placements:detail", args=[foreign.pk]) not in html
+
+
+def test_running_internship_cannot_lose_its_agreement_in_the_edit_form(
+    caseworker_client, participant
+):
+    placement = PlacementFactory(
+        participant=participant,
+        state=S.RUNNING,
+        actual_start=D(2026, 3, 2),
+        agreement_signed_on=D(2026, 2, 20),
+        insurance_confirmed_on=D(2026, 2, 21),
+    )
+    data = form_data(
+        employer=placement.employer,
+        planned_start="2026-03-02",
+        planned_end="2026-03-29",
+        insurance_confirmed_on="2026-02-21",
+        version=placement.version,
+    )
+    response = caseworker_client.post(reverse("placements:edit", args=[placement.pk]), data)
+    assert response.status_code == 200
+    assert "Ein laufendes Praktikum braucht die Vereinbarung." in response.content.decode()
+    placement.refresh_from_db()
+    assert placement.agreement_signed_on == D(2026, 2, 20)
