@@ -264,3 +264,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# Funding reports: up to this many active participants a report is built during the page view;
+# larger ones run as a background task (`manage.py db_worker`).
+REPORT_INLINE_MAX = int(os.environ.get("REPORT_INLINE_MAX", "5000"))
