@@ -234,3 +234,12 @@ def _extend_role_permissions() -> None:
 
 
 _extend_role_permissions()
+
+
+def axes_username(request, credentials=None) -> str:
+    """AXES_USERNAME_CALLABLE: the attempted username, cut to the column sizes (no 500 on
+    overlong input) and without NUL characters."""
+    name = (credentials or {}).get("username")
+    if name is None and request is not None:
+        name = getattr(request, "POST", {}).get("username", "")
+    return str(name or "").replace("\x00", "")[:150]

@@ -290,3 +290,4 @@ MIDDLEWARE += [
 ]
 OTP_TOTP_ISSUER = PROGRAMME["name"]
 CSRF_FAILURE_VIEW = "fallmanagement.security.csrf_failure"
+AXES_USERNAME_CALLABLE = "fallmanagement.security.axes_username"
