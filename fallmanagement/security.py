@@ -46,7 +46,7 @@ def record_event(
     detail: str = "",
 ) -> SecurityEvent | None:
     """Store a security event and write a log line without personal data."""
-    if request is not None and user is None:
+    if request is not None and user is None and not getattr(request, "_fm_anonymous_event", False):
         request_user = getattr(request, "user", None)
         if request_user is not None and request_user.is_authenticated:
             user = request_user
@@ -96,6 +96,8 @@ def _on_login_failed(sender, credentials, request=None, **kwargs):
     # username field must not end up in the log.
     name = str(credentials.get("username", ""))[:150]
     user = get_user_model().objects.filter(username=name).first() if name else None
+    if request is not None:
+        request._fm_anonymous_event = True  # never attribute it to a logged-in session
     record_event(
         request,
         SecurityEvent.Kind.LOGIN_FAILED,
