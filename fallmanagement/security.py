@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import DatabaseError, transaction
+from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -245,3 +246,20 @@ def axes_username(request, credentials=None) -> str:
     if name is None and request is not None:
         name = getattr(request, "POST", {}).get("username", "")
     return str(name or "").replace("\x00", "")[:150]
+
+
+def _on_user_pre_save(sender, instance, raw=False, **kwargs):
+    """Record password changes (by the user or by Administration) as security events."""
+    if raw or instance.pk is None:
+        return
+    old = sender.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
+    # set_password() was called (a rehash on login after a hasher upgrade counts too).
+    if (
+        old is not None
+        and old != instance.password
+        and getattr(instance, "_password", None) is not None
+    ):
+        record_event(None, SecurityEvent.Kind.PASSWORD_CHANGED, user=instance)
+
+
+pre_save.connect(_on_user_pre_save, sender=get_user_model(), dispatch_uid="fm_password_changed")

@@ -291,3 +291,5 @@ MIDDLEWARE += [
 OTP_TOTP_ISSUER = PROGRAMME["name"]
 CSRF_FAILURE_VIEW = "fallmanagement.security.csrf_failure"
 AXES_USERNAME_CALLABLE = "fallmanagement.security.axes_username"
+# Successful logins/logouts are recorded as SecurityEvent; axes keeps only failed attempts.
+AXES_DISABLE_ACCESS_LOG = True

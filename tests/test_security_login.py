@@ -143,3 +143,13 @@ def test_wrong_token_keeps_the_user_out_and_is_recorded(caseworker, client):
 def test_other_roles_are_not_affected_by_a_casework_policy(reporter_client):
     RoleSecurityPolicy.objects.create(role=Role.CASEWORK, require_2fa=True)
     assert reporter_client.get(reverse("home")).status_code == 200
+
+
+def test_password_change_is_a_security_event(caseworker_client):
+    new = "ein-ganz-neues-passwort-456"
+    caseworker_client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    event = SecurityEvent.objects.get(kind="password_changed")
+    assert event.username == "sabine"
