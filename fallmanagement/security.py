@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import DatabaseError, transaction
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_migrate, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -263,3 +263,16 @@ def _on_user_pre_save(sender, instance, raw=False, **kwargs):
 
 
 pre_save.connect(_on_user_pre_save, sender=get_user_model(), dispatch_uid="fm_password_changed")
+
+
+def _sync_roles_after_every_app(**kwargs) -> None:
+    # apps.py syncs the role permissions after fallmanagement's post_migrate, when on a fresh
+    # database the permissions of the later apps (and of fallmanagement itself: auth creates
+    # them in a handler connected after ours) do not exist yet. Syncing after every app's
+    # post_migrate makes the last run see them all.
+    from .roles import sync_role_permissions
+
+    sync_role_permissions(**kwargs)
+
+
+post_migrate.connect(_sync_roles_after_every_app, dispatch_uid="fm_sync_roles_every_app")
