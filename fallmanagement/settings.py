@@ -293,3 +293,8 @@ CSRF_FAILURE_VIEW = "fallmanagement.security.csrf_failure"
 AXES_USERNAME_CALLABLE = "fallmanagement.security.axes_username"
 # Successful logins/logouts are recorded as SecurityEvent; axes keeps only failed attempts.
 AXES_DISABLE_ACCESS_LOG = True
+# Every log line: URLs without query strings (see fallmanagement.security).
+LOGGING["filters"] = {
+    "no_query_strings": {"()": "fallmanagement.middleware.StripQueryStringFilter"}
+}
+LOGGING["handlers"]["console"]["filters"] = ["no_query_strings"]

@@ -153,3 +153,25 @@ def test_password_change_is_a_security_event(caseworker_client):
     )
     event = SecurityEvent.objects.get(kind="password_changed")
     assert event.username == "sabine"
+
+
+def test_log_lines_lose_their_query_strings():
+    from fallmanagement.middleware import StripQueryStringFilter
+
+    record = logging.LogRecord(
+        "django.server",
+        logging.WARNING,
+        __file__,
+        1,
+        '"%s" %s %s',
+        ("GET /teilnehmende/?q=Husein+Al+Qasin&page=2 HTTP/1.1", 404, 179),
+        None,
+    )
+    assert StripQueryStringFilter().filter(record)
+    assert record.getMessage() == '"GET /teilnehmende/ HTTP/1.1" 404 179'
+
+
+def test_console_handler_uses_the_query_string_filter():
+    from django.conf import settings
+
+    assert "no_query_strings" in settings.LOGGING["handlers"]["console"]["filters"]
