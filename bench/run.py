@@ -71,7 +71,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+    print(
+        f"[bench {time.strftime('%H:%M:%S', time.gmtime())}Z] {message}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 # --- the bench database ----------------------------------------------------------------
