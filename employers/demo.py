@@ -6,7 +6,15 @@ import random
 from fallmanagement.bulk import copy_create
 from fallmanagement.models import KldbGroup
 
-from .models import ContactPerson, Employer, EmployerField, NetworkPartner
+from .models import (
+    ContactPerson,
+    Employer,
+    EmployerContact,
+    EmployerField,
+    EmployerStateChange,
+    NetworkContactPerson,
+    NetworkPartner,
+)
 
 # (name stem, industry, KldB groups offered)
 EMPLOYER_TEMPLATES = [
@@ -184,12 +192,73 @@ def create(rng: random.Random, count: int, users) -> list[Employer]:
             )
         )
     copy_create(EmployerField, fields)
-    copy_create(ContactPerson, contacts)
+    contacts = copy_create(ContactPerson, contacts)
+    author = next((u for u in users if u.username == "admin"), users[0])
+    if len(employers) <= 600:
+        _create_history(rng, employers, contacts, author, today)
     if not NetworkPartner.objects.exists():
-        NetworkPartner.objects.bulk_create(
+        partners = NetworkPartner.objects.bulk_create(
             [
                 NetworkPartner(name=name, kind=kind, topics=topics, city="Kassel")
                 for name, kind, topics in NETWORK
             ]
         )
+        NetworkContactPerson.objects.bulk_create(
+            [
+                NetworkContactPerson(
+                    partner=partner,
+                    name=f"{CONTACT_FIRST[i % 8]} {SURNAMES[i * 3 % len(SURNAMES)]}",
+                    role=NETWORK_ROLES[i % len(NETWORK_ROLES)],
+                    phone=f"0561 {rng.randint(100000, 999999)}",
+                    email=f"netzwerk{i}@partner.example.org",
+                )
+                for i, partner in enumerate(partners)
+            ]
+        )
     return employers
+
+
+NETWORK_ROLES = ["Beratung", "Sachbearbeitung", "Teamleitung", "Ausbildungsberatung"]
+HISTORY = [
+    (EmployerContact.Kind.CALL, "Telefonat: Interesse an Praktikant:innen besprochen."),
+    (
+        EmployerContact.Kind.VISIT,
+        "Betriebsbesuch, Arbeitsplätze und Sicherheitsunterweisung gezeigt.",
+    ),
+    (
+        EmployerContact.Kind.AGREEMENT,
+        "Rahmenvereinbarung: bis zu zwei Praktikumsplätze pro Quartal.",
+    ),
+    (EmployerContact.Kind.EMAIL, "Unterlagen zur Unfallversicherung zugeschickt."),
+]
+
+
+def _create_history(rng, employers, contacts, author, today) -> None:
+    """A few contact-history entries and the state history for each demo employer."""
+    contact_by_employer = {c.employer_id: c for c in contacts}
+    entries, changes = [], []
+    for employer in employers:
+        for k in range(rng.randint(1, 3)):
+            kind, text = HISTORY[(employer.pk + k) % len(HISTORY)]
+            entries.append(
+                EmployerContact(
+                    employer=employer,
+                    date=today - datetime.timedelta(days=rng.randint(1, 400)),
+                    kind=kind,
+                    contact_person=contact_by_employer.get(employer.pk),
+                    text=text,
+                    author=author,
+                )
+            )
+        changes.append(
+            EmployerStateChange(
+                employer=employer,
+                from_state="",
+                to_state=employer.state,
+                changed_on=employer.state_since,
+                reason="Demodaten",
+                changed_by=author,
+            )
+        )
+    EmployerContact.objects.bulk_create(entries)
+    EmployerStateChange.objects.bulk_create(changes)

@@ -100,6 +100,16 @@ class Employer(models.Model):
         default=True,
         help_text=_("Deaktivierte Betriebe bleiben mit ihren Einsätzen erhalten."),
     )
+    # A caseworker may propose a new employer; it starts as "angefragt" and says who proposed it.
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Vorgeschlagen von"),
+    )
+    proposed_on = models.DateField(_("Vorgeschlagen am"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -121,6 +131,22 @@ class Employer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.city})" if self.city else self.name
+
+    def allowed_states(self) -> list[str]:
+        """The partnership states this employer may move to next."""
+        return STATE_TRANSITIONS.get(self.state, [])
+
+
+_S = Employer.PartnershipState
+# angefragt → interessiert → aktiver Partner → pausiert → beendet; ending is always possible,
+# a paused partner can become active again and an ended partnership can be revived.
+STATE_TRANSITIONS: dict[str, list[str]] = {
+    _S.REQUESTED: [_S.INTERESTED, _S.ACTIVE, _S.ENDED],
+    _S.INTERESTED: [_S.ACTIVE, _S.ENDED],
+    _S.ACTIVE: [_S.PAUSED, _S.ENDED],
+    _S.PAUSED: [_S.ACTIVE, _S.ENDED],
+    _S.ENDED: [_S.INTERESTED, _S.ACTIVE],
+}
 
 
 class EmployerField(models.Model):

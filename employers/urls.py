@@ -2,16 +2,23 @@
 
 from django.urls import path
 
-from fallmanagement.stubs import not_yet
-
 from . import views
 
 app_name = "employers"
 
 urlpatterns = [
     path("", views.employer_list, name="list"),
-    path("neu/", not_yet, name="create"),
-    path("<int:pk>/", not_yet, name="detail"),
-    path("passend/<int:participant_pk>/", not_yet, name="matching"),
-    path("netzwerk/", not_yet, name="network_list"),
+    path("export.csv", views.export_csv, name="export"),
+    path("neu/", views.create, name="create"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/bearbeiten/", views.edit, name="edit"),
+    path("<int:pk>/partnerschaft/", views.change_state, name="change_state"),
+    path("<int:pk>/kontakte/neu/", views.contact_add, name="contact_add"),
+    path("<int:pk>/deaktivieren/", views.deactivate, name="deactivate"),
+    path("<int:pk>/loeschen/", views.delete, name="delete"),
+    path("passend/<int:participant_pk>/", views.matching, name="matching"),
+    path("netzwerk/", views.network_list, name="network_list"),
+    path("netzwerk/neu/", views.network_create, name="network_create"),
+    path("netzwerk/<int:pk>/", views.network_detail, name="network_detail"),
+    path("netzwerk/<int:pk>/bearbeiten/", views.network_edit, name="network_edit"),
 ]

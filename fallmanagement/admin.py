@@ -30,3 +30,30 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Security (issue 7) ----------------------------------------------------------------------
+
+from .models import RoleSecurityPolicy, SecurityEvent  # noqa: E402
+
+
+@admin.register(RoleSecurityPolicy)
+class RoleSecurityPolicyAdmin(admin.ModelAdmin):
+    list_display = ["role", "require_2fa"]
+    list_editable = ["require_2fa"]
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "kind", "username", "ip_address", "path", "participant_id"]
+    list_filter = ["kind"]
+    search_fields = ["username", "=participant_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

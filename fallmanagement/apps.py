@@ -13,3 +13,4 @@ class FallmanagementConfig(AppConfig):
         from . import roles
 
         post_migrate.connect(roles.sync_role_permissions, sender=self)
+        from . import security  # noqa: F401  (security event signal receivers)

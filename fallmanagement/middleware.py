@@ -12,3 +12,75 @@ class NoStoreMiddleware:
         if request.user.is_authenticated and not request.path.startswith("/static/"):
             response["Cache-Control"] = "no-store, private"
         return response
+
+
+def _has_nul(values) -> bool:
+    return any("\x00" in value for value in values)
+
+
+class RejectNulBytesMiddleware:
+    """PostgreSQL cannot store NUL characters in text: refuse such input with 400, not a 500.
+
+    Checks the path, query parameters and form fields (names and values) before any view runs.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.http import HttpResponseBadRequest
+
+        bad = "\x00" in request.path
+        if not bad:
+            for data in (request.GET, request.POST if request.method == "POST" else {}):
+                if _has_nul(data.keys()) or any(_has_nul(data.getlist(k)) for k in data):
+                    bad = True
+                    break
+        if bad:
+            from .security import record_event
+
+            record_event(request, "bad_request", detail="NUL byte in request")
+            return HttpResponseBadRequest(
+                "Die Eingabe enthält ungültige Steuerzeichen (NUL). Bitte entfernen Sie diese."
+            )
+        return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """Users of a role that requires 2FA must confirm a TOTP code before using the app."""
+
+    EXEMPT_PREFIXES = ("/konto/2fa/", "/accounts/logout/", "/static/", "/healthz", "/i18n/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.shortcuts import redirect
+
+        from .security import second_factor_required
+
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(self.EXEMPT_PREFIXES)
+            and second_factor_required(user)
+            and not user.is_verified()
+        ):
+            return redirect("otp_verify")
+        return self.get_response(request)
+
+
+class SecurityEventMiddleware:
+    """Record refused requests (403) as security events: path only, never the query string."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 403 and not getattr(request, "_fm_security_logged", False):
+            from .security import record_event
+
+            record_event(request, "forbidden")
+        return response

@@ -1,5 +1,6 @@
 """Reference data shared by all apps (KldB 2010 occupational areas) and the access log."""
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -71,3 +72,163 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d.%m.%Y %H:%M} {self.username} {self.action} {self.object_type}"
+
+
+class IssuedReport(models.Model):
+    """A funding report issued as final: period, published figures and PDF, never changed.
+
+    Append-only (a database trigger refuses UPDATE and DELETE): the funder's auditors check
+    the Verwendungsnachweis against exactly what was reported, years later.
+    """
+
+    period_start = models.DateField(_("Zeitraum von"))
+    period_end = models.DateField(_("Zeitraum bis"))
+    period_label = models.CharField(_("Zeitraum"), max_length=100)
+    scope_label = models.CharField(_("Umfang"), max_length=200)
+    # The published tables (after small-cell suppression), exactly as in the PDF.
+    figures = models.JSONField(_("Kennzahlen"))
+    pdf = models.BinaryField(_("PDF"))
+    sha256 = models.CharField(_("Prüfsumme (SHA-256)"), max_length=64)
+    issued_at = models.DateTimeField(_("Ausgestellt am"), auto_now_add=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Ausgestellt von"),
+    )
+    issued_by_name = models.CharField(_("Ausgestellt von (Name)"), max_length=200)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = _("Ausgestellter Förderbericht")
+        verbose_name_plural = _("Ausgestellte Förderberichte")
+        triggers = [
+            pgtrigger.Protect(
+                name="issued_report_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_label} ({self.issued_at:%d.%m.%Y})"
+
+
+class ReportJob(models.Model):
+    """A report built in the background (`fallmanagement.tasks`), downloadable by its owner."""
+
+    class Status(models.TextChoices):
+        QUEUED = "wartend", _("wartet")
+        RUNNING = "laeuft", _("läuft")
+        DONE = "fertig", _("fertig")
+        FAILED = "fehler", _("fehlgeschlagen")
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("für")
+    )
+    period_start = models.DateField(_("Zeitraum von"))
+    period_end = models.DateField(_("Zeitraum bis"))
+    period_label = models.CharField(_("Zeitraum"), max_length=100)
+    scope_caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Fallmanager:in"),
+    )
+    format = models.CharField(_("Format"), max_length=4, choices=Format.choices)
+    status = models.CharField(
+        _("Stand"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("Fortschritt (%)"), default=0)
+    result = models.BinaryField(_("Ergebnis"), null=True, blank=True)
+    filename = models.CharField(_("Dateiname"), max_length=200, blank=True)
+    error = models.CharField(_("Fehler"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("Angefordert am"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("Fertig am"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("Berichtsauftrag")
+        verbose_name_plural = _("Berichtsaufträge")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="report_job_progress_max_100"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_label} {self.format} ({self.get_status_display()})"
+
+
+# --- Security and data protection (issue 7) -------------------------------------------------
+
+from .roles import Role  # noqa: E402
+
+
+class SecurityEvent(models.Model):
+    """Security-relevant events (logins, lockouts, refusals, erasures); append-only, see history.
+
+    Holds ids and fixed codes only: never a participant's name, form values or session ids.
+    """
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Anmeldung")
+        LOGIN_FAILED = "login_failed", _("Anmeldung fehlgeschlagen")
+        LOCKOUT = "lockout", _("Anmeldung gesperrt")
+        LOGOUT = "logout", _("Abmeldung")
+        PASSWORD_CHANGED = "password_changed", _("Passwort geändert")
+        OTP_FAILED = "otp_failed", _("Zweiter Faktor falsch")
+        OTP_VERIFIED = "otp_verified", _("Zweiter Faktor bestätigt")
+        FORBIDDEN = "forbidden", _("Zugriff verweigert (403)")
+        CSRF = "csrf", _("CSRF-Prüfung fehlgeschlagen")
+        BAD_REQUEST = "bad_request", _("Ungültige Anfrage")
+        ERASURE = "erasure", _("Teilnehmende gelöscht (Art. 17)")
+        ANONYMISED = "anonymised", _("Teilnehmende anonymisiert (Aufbewahrungsfrist)")
+        ART15_EXPORT = "art15_export", _("Auskunft nach Art. 15 erstellt")
+
+    at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("Ereignis"), max_length=20, choices=Kind.choices, db_index=True)
+    # Plain ids, not foreign keys: the log must outlive users and erased records.
+    user_id = models.BigIntegerField(_("Benutzer:in (ID)"), null=True, blank=True)
+    username = models.CharField(_("Benutzername"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP-Adresse"), null=True, blank=True)
+    path = models.CharField(_("Pfad"), max_length=300, blank=True)
+    participant_id = models.BigIntegerField(_("Teilnehmende (ID)"), null=True, blank=True)
+    detail = models.CharField(_("Hinweis"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("Sicherheitsereignis")
+        verbose_name_plural = _("Sicherheitsereignisse")
+
+    def __str__(self) -> str:
+        return f"{self.at:%d.%m.%Y %H:%M} {self.kind} {self.username}"
+
+
+class RoleSecurityPolicy(models.Model):
+    """Per-role security settings Administration maintains in the admin (e.g. require 2FA)."""
+
+    role = models.CharField(_("Rolle"), max_length=30, unique=True, choices=Role.choices)
+    require_2fa = models.BooleanField(
+        _("Zweiten Faktor (TOTP) verlangen"),
+        default=False,
+        help_text=_("Benutzer:innen dieser Rolle müssen nach der Anmeldung einen Code eingeben."),
+    )
+
+    class Meta:
+        ordering = ["role"]
+        verbose_name = _("Sicherheitsrichtlinie einer Rolle")
+        verbose_name_plural = _("Sicherheitsrichtlinien der Rollen")
+
+    def __str__(self) -> str:
+        return self.get_role_display()
+
+
+# Audit trail: pghistory event models for personal data live in this app (see history.py).
+from . import history  # noqa: E402, F401

@@ -264,3 +264,29 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# --- Security and data protection (issue 7, see README "Datenschutz und Sicherheit") --------
+
+# Audit trail (django-pghistory): triggers are installed after every migrate, not through
+# migrations, so the tracked apps' migrations stay untouched (see fallmanagement/history.py).
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+PGHISTORY_MIDDLEWARE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+PGHISTORY_ADMIN_MODEL = "pghistory.Events"
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
+# Request context for the audit trail (user id + path) and the optional second factor.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "pghistory.middleware.HistoryMiddleware",
+)
+MIDDLEWARE += [
+    "fallmanagement.middleware.RejectNulBytesMiddleware",
+    "fallmanagement.middleware.SecondFactorMiddleware",
+    "fallmanagement.middleware.SecurityEventMiddleware",
+]
+OTP_TOTP_ISSUER = PROGRAMME["name"]
+CSRF_FAILURE_VIEW = "fallmanagement.security.csrf_failure"

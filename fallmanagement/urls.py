@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from . import views
+from . import audit_urls, views
 from .admin_site import restrict_admin_to_administration
 
 restrict_admin_to_administration(admin.site)
@@ -36,4 +36,10 @@ urlpatterns = [
     path("einsaetze/", include("placements.urls")),
     path("berichte/", include("fallmanagement.report_urls")),
     path("admin/", admin.site.urls),
+]
+
+# Data protection and security (issue 7): audit trail, GDPR pages, second factor.
+urlpatterns += [
+    path("verwaltung/", include("fallmanagement.audit_urls")),
+    path("konto/2fa/", include(audit_urls.otp_urlpatterns)),
 ]

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from .forms import caseworkers
 from .models import Participant
 
 
@@ -14,6 +15,17 @@ class ParticipantAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return Participant.objects.visible_to(request.user).select_related("caseworker")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Cases are assigned to Fallmanagement users only.
+        if db_field.name == "caseworker":
+            kwargs["queryset"] = caseworkers()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "shared_with":
+            kwargs["queryset"] = caseworkers()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_add_permission(self, request):
         return False

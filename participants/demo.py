@@ -78,7 +78,7 @@ ORIGINS = {
         5,
         ["Mehmet", "Emre", "Murat"],
         ["Elif", "Zeynep"],
-        ["Yilmaz", "Demir", "Kaya"],
+        ["Yilmaz", "Demir", "Kaya", "Öztürk", "Şahin"],
         ["Türkisch", "Kurdisch"],
     ),
 }
@@ -87,6 +87,13 @@ VARIANTS = {
     "Mohammed": ["Muhammad", "Mohamad", "Mohammed"],
     "Husein": ["Hussein", "Husein"],
     "Yousef": ["Yusuf", "Youssef"],
+}
+FIXED_NAMES = {
+    1: ("SY", "Mohamad", "Haddad"),
+    2: ("IQ", "Muhammad", "Abdullah"),
+    3: ("SY", "Mohammed", "Al Hussein"),
+    4: ("IQ", "Hussein", "Kareem"),
+    5: ("TR", "Elif", "Öztürk"),
 }
 STATUS_MIX = [
     (S.INTAKE, 8),
@@ -171,6 +178,11 @@ def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
             last = "Al Qasin"
         else:
             last = rng.choice(last_names)
+        if i in FIXED_NAMES:
+            # Spelling variants the name search must find together (see participants.queries);
+            # set after the random draws so the rest of the demo data stays the same.
+            country, first, last = FIXED_NAMES[i]
+            gender = Participant.Gender.FEMALE if first == "Elif" else Participant.Gender.MALE
         status = S.INTERNSHIP if i == 0 else weighted(rng, STATUS_MIX)
         entry = today - datetime.timedelta(days=rng.randint(20, 900))
         residence = weighted(rng, RESIDENCE_MIX)

@@ -2,13 +2,40 @@
 goals, follow-ups and recognition procedures."""
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Func, OuterRef, Q, Value
+from django.db.models.functions import Concat, Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from fallmanagement.models import KldbGroup
 from fallmanagement.roles import Role, user_roles
+
+
+class FmUnaccent(Func):
+    """`fm_unaccent(text)`: IMMUTABLE wrapper of unaccent (migration 0002), usable in indexes."""
+
+    function = "fm_unaccent"
+    output_field = models.TextField()
+
+
+class FmNameKey(Func):
+    """`fm_name_key(text)`: phonetic skeleton per word, e.g. Mohammed/Muhammad -> "mhmd"."""
+
+    function = "fm_name_key"
+    output_field = models.TextField()
+
+
+def _all_names():
+    return Concat(
+        "first_name",
+        Value(" "),
+        "preferred_name",
+        Value(" "),
+        "last_name",
+        output_field=models.TextField(),
+    )
 
 
 class ParticipantQuerySet(models.QuerySet):
@@ -207,6 +234,21 @@ class Participant(models.Model):
         verbose_name=_("Angelegt von"),
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Search columns kept by PostgreSQL itself (see participants.queries.search).
+    search_name = models.GeneratedField(
+        expression=FmUnaccent(Lower(_all_names())),
+        output_field=models.TextField(),
+        db_persist=True,
+        editable=False,
+    )
+    name_keys = models.GeneratedField(
+        expression=Concat(
+            Value(" "), FmNameKey(_all_names()), Value(" "), output_field=models.TextField()
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+        editable=False,
+    )
 
     objects = ParticipantQuerySet.as_manager()
 
@@ -229,6 +271,12 @@ class Participant(models.Model):
             models.Index(fields=["caseworker", "status"]),
             models.Index(fields=["entry_date"]),
             models.Index(fields=["exit_date"]),
+            GinIndex(
+                fields=["search_name"], opclasses=["gin_trgm_ops"], name="participant_search_trgm"
+            ),
+            GinIndex(
+                fields=["name_keys"], opclasses=["gin_trgm_ops"], name="participant_keys_trgm"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,15 +2,15 @@
 
 from django.urls import include, path
 
-from fallmanagement.stubs import not_yet
-
 from . import views
 
 app_name = "participants"
 
 urlpatterns = [
     path("", views.caseload, name="list"),
-    path("neu/", not_yet, name="create"),
-    path("<int:pk>/bearbeiten/", not_yet, name="edit"),
+    path("neu/", views.create, name="create"),
+    path("<int:pk>/bearbeiten/", views.edit, name="edit"),
+    path("<int:pk>/freigabe/", views.share, name="share"),
+    path("<int:pk>/zuweisen/", views.reassign, name="reassign"),
     path("", include("participants.casefile_urls")),
 ]

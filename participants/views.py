@@ -1,20 +1,291 @@
-"""Views of the participants app: caseload list, intake, case file and its timeline."""
+"""Views of the participants app: caseload list with name search, intake (create/edit),
+sharing with a substitute and reassignment by Administration.
 
+The case file itself (detail, timeline, status) lives in casefile views/urls.
+"""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, Subquery
+from django.forms.formsets import all_valid
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from fallmanagement.roles import Role, role_required
+from fallmanagement.audit import log_access
+from fallmanagement.locking import StaleObjectError, handle_stale, save_versioned
+from fallmanagement.models import AccessLog
+from fallmanagement.roles import Role, has_role, role_required
 
-from .models import Participant
+from .forms import (
+    SORTS,
+    CaseloadFilter,
+    ExperienceFormSet,
+    LanguageFormSet,
+    ParticipantForm,
+    ReassignForm,
+    SearchForm,
+    ShareForm,
+)
+from .models import FollowUp, Participant
+from .queries import possible_duplicates, search
+
+# The name search lives in the session, never in the URL (no names in access logs).
+SEARCH_SESSION_KEY = "participants_search"
+PAGE_SIZE = 25
+
+
+def _list_url(params) -> str:
+    """The caseload URL with the given filter parameters (never a name)."""
+    clean = [(k, v) for k, v in params.items() if k not in ("page", "clear") and v]
+    url = reverse("participants:list")
+    return f"{url}?{urlencode(clean)}" if clean else url
 
 
 @role_required(Role.CASEWORK, Role.ADMINISTRATION)
+@require_http_methods(["GET", "POST"])
 def caseload(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        search_form = SearchForm(request.POST)
+        query = search_form.cleaned_data["q"].strip() if search_form.is_valid() else ""
+        if query:
+            request.session[SEARCH_SESSION_KEY] = query
+            log_access(request, AccessLog.Action.SEARCH, object_type="participants.Participant")
+        else:
+            request.session.pop(SEARCH_SESSION_KEY, None)
+        return redirect(_list_url(request.GET))
+    if request.GET.get("clear"):
+        request.session.pop(SEARCH_SESSION_KEY, None)
+        return redirect(_list_url(request.GET))
+
+    query = request.session.get(SEARCH_SESSION_KEY, "")
+    next_followup = (
+        FollowUp.objects.filter(participant=OuterRef("pk"), done_on__isnull=True)
+        .order_by("due_on")
+        .values("due_on")[:1]
+    )
     participants = (
         Participant.objects.visible_to(request.user)
         .select_related("caseworker")
-        .order_by("last_name", "first_name", "pk")
+        .annotate(next_followup=Subquery(next_followup))
     )
-    page = Paginator(participants, 25).get_page(request.GET.get("page"))
-    return render(request, "participants/list.html", {"page": page})
+    filterset = CaseloadFilter(
+        request.GET, queryset=participants, user=request.user, request=request
+    )
+    participants = search(filterset.qs, query)
+    sort = filterset.form.cleaned_data.get("sort") if filterset.is_valid() else ""
+    if sort == "followup":
+        ordering = [F("next_followup").asc(nulls_last=True), "last_name", "pk"]
+    elif sort in SORTS:
+        ordering = list(SORTS[sort])
+    elif query:
+        ordering = ["-search_rank", "last_name", "first_name", "pk"]
+    else:
+        ordering = list(SORTS["name"])
+    page = Paginator(participants.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filter": filterset,
+        "search_form": SearchForm(initial={"q": query}),
+        "query": query,
+        "filters_active": any(v for k, v in request.GET.items() if k not in ("page", "sort") and v),
+        "today": timezone.localdate(),
+        "is_admin": has_role(request.user, Role.ADMINISTRATION),
+        "can_create": has_role(request.user, Role.CASEWORK),
+    }
+    return render(request, "participants/list.html", context)
+
+
+def _formsets(request: HttpRequest, participant: Participant):
+    data = request.POST if request.method == "POST" else None
+    return (
+        LanguageFormSet(data, instance=participant, prefix="languages"),
+        ExperienceFormSet(data, instance=participant, prefix="experiences"),
+    )
+
+
+def _save_all(form, formsets) -> Participant:
+    """Participant and its formsets in one transaction (all or nothing)."""
+    with transaction.atomic():
+        form.apply_automatic_fields()
+        participant = save_versioned(form)
+        for formset in formsets:
+            formset.instance = participant
+            formset.save()
+    return participant
+
+
+def _duplicate_warnings(user, form) -> list[dict]:
+    data = form.cleaned_data
+    found = list(
+        possible_duplicates(data["first_name"], data["last_name"], data.get("date_of_birth"))[:10]
+    )
+    if not found:
+        return []
+    visible = set(
+        Participant.objects.visible_to(user)
+        .filter(pk__in=[p.pk for p in found])
+        .values_list("pk", flat=True)
+    )
+    return [{"participant": p, "visible": p.pk in visible} for p in found]
+
+
+@role_required(Role.CASEWORK)
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    participant = Participant()
+    form = ParticipantForm(
+        request.POST if request.method == "POST" else None,
+        instance=participant,
+        user=request.user,
+    )
+    formsets = _formsets(request, participant)
+    duplicates: list[dict] = []
+    if request.method == "POST" and all_valid([form, *formsets]):
+        duplicates = _duplicate_warnings(request.user, form)
+        if duplicates and not form.cleaned_data.get("confirm_duplicate"):
+            form.add_error(
+                "confirm_duplicate",
+                _(
+                    "Es gibt bereits eine Person mit ähnlichem Namen und demselben "
+                    "Geburtsdatum. Bitte prüfen Sie das und bestätigen Sie „Trotzdem anlegen“."
+                ),
+            )
+        else:
+            try:
+                participant = _save_all(form, formsets)
+            except IntegrityError:
+                participant.pk = None
+                form.add_error(None, _("Die Angaben konnten nicht gespeichert werden."))
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s wurde aufgenommen.") % {"name": participant.display_name},
+                )
+                return redirect("participants:detail", pk=participant.pk)
+    return render(
+        request,
+        "participants/form.html",
+        {"form": form, "formsets": formsets, "duplicates": duplicates, "participant": None},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(Role.CASEWORK, Role.ADMINISTRATION)
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = get_object_or_404(
+        Participant.objects.visible_to(request.user).select_related(
+            "caseworker", "consent_recorded_by"
+        ),
+        pk=pk,
+    )
+    form = ParticipantForm(
+        request.POST if request.method == "POST" else None,
+        instance=participant,
+        user=request.user,
+    )
+    formsets = _formsets(request, participant)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if all_valid([form, *formsets]):
+            try:
+                participant = _save_all(form, formsets)
+            except StaleObjectError:
+                handle_stale(form)
+                status = 409
+            except IntegrityError:
+                form.add_error(None, _("Die Angaben konnten nicht gespeichert werden."))
+            else:
+                messages.success(request, _("Die Angaben wurden gespeichert."))
+                return redirect("participants:detail", pk=participant.pk)
+    else:
+        log_access(request, AccessLog.Action.VIEW, participant)
+    return render(
+        request,
+        "participants/form.html",
+        {"form": form, "formsets": formsets, "duplicates": [], "participant": participant},
+        status=status,
+    )
+
+
+@role_required(Role.CASEWORK, Role.ADMINISTRATION)
+@require_http_methods(["GET", "POST"])
+def share(request: HttpRequest, pk: int) -> HttpResponse:
+    """The assigned caseworker (or Administration) shares the case with a substitute."""
+    participant = get_object_or_404(
+        Participant.objects.visible_to(request.user).select_related("caseworker"), pk=pk
+    )
+    if not (
+        has_role(request.user, Role.ADMINISTRATION) or participant.caseworker_id == request.user.pk
+    ):
+        raise PermissionDenied
+    action = request.POST.get("action")
+    form = ShareForm(request.POST if action == "share" else None, participant=participant)
+    if action == "share" and form.is_valid():
+        substitute = form.cleaned_data["user"]
+        participant.shared_with.add(substitute)
+        messages.success(
+            request,
+            _("Der Fall ist jetzt für %(name)s freigegeben.")
+            % {"name": substitute.get_full_name() or substitute.get_username()},
+        )
+        return redirect("participants:share", pk=participant.pk)
+    if action == "revoke":
+        substitute = participant.shared_with.filter(pk=request.POST.get("user") or 0).first()
+        if substitute is not None:
+            participant.shared_with.remove(substitute)
+            messages.success(
+                request,
+                _("Die Freigabe für %(name)s wurde aufgehoben.")
+                % {"name": substitute.get_full_name() or substitute.get_username()},
+            )
+        return redirect("participants:share", pk=participant.pk)
+    return render(
+        request,
+        "participants/share.html",
+        {
+            "participant": participant,
+            "form": form,
+            "shared": participant.shared_with.order_by("last_name", "username"),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(Role.ADMINISTRATION)
+@require_http_methods(["GET", "POST"])
+def reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Administration assigns the case to another caseworker."""
+    participant = get_object_or_404(
+        Participant.objects.visible_to(request.user).select_related("caseworker"), pk=pk
+    )
+    form = ReassignForm(request.POST if request.method == "POST" else None, participant=participant)
+    if request.method == "POST" and form.is_valid():
+        new = form.cleaned_data["caseworker"]
+        with transaction.atomic():
+            # Bump the version so an edit form opened before the reassignment gets a 409.
+            Participant.objects.filter(pk=participant.pk).update(
+                caseworker=new, version=F("version") + 1, updated_at=timezone.now()
+            )
+            participant.shared_with.remove(new)
+        messages.success(
+            request,
+            _("Der Fall ist jetzt %(name)s zugewiesen.")
+            % {"name": new.get_full_name() or new.get_username()},
+        )
+        return redirect("participants:detail", pk=participant.pk)
+    return render(
+        request,
+        "participants/reassign.html",
+        {"participant": participant, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )

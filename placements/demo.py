@@ -128,4 +128,57 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
             )
     copy_create(CheckIn, checkins)
     copy_create(Assessment, assessments)
+    placements += copy_create(Placement, _follow_ons(placements, today))
     return placements
+
+
+def _follow_ons(placements, today) -> list[Placement]:
+    """What the outcome led to: a second internship, EQ, apprenticeship or job (same employer).
+
+    A follow-on internship keeps to the rules (28 days, no overlap, MiLoG 92 days in total).
+    """
+    follow_ons = []
+    for pl in placements:
+        kind = Placement.OUTCOME_KIND.get(pl.outcome)
+        if pl.state != P.COMPLETED or kind is None:
+            continue
+        start = pl.actual_end + datetime.timedelta(days=14)
+        if kind == Placement.Kind.INTERNSHIP:
+            end = start + datetime.timedelta(days=27)
+        elif kind == Placement.Kind.APPRENTICESHIP:
+            end = start + datetime.timedelta(days=3 * 365 - 1)
+        else:
+            end = start + datetime.timedelta(days=364)
+        started = start <= today
+        state = P.PLANNED if not started else P.COMPLETED if end < today else P.RUNNING
+        follow_ons.append(
+            Placement(
+                participant=pl.participant,
+                employer=pl.employer,
+                kind=kind,
+                employment_type=(
+                    Placement.EmploymentType.SOCIAL_INSURANCE
+                    if kind == Placement.Kind.EMPLOYMENT
+                    else ""
+                ),
+                job_title=pl.job_title,
+                supervisor=pl.supervisor,
+                planned_start=start,
+                planned_end=end,
+                actual_start=start if started else None,
+                actual_end=end if state == P.COMPLETED else None,
+                hours_per_week=38.5 if kind != Placement.Kind.INTERNSHIP else pl.hours_per_week,
+                daily_hours=pl.daily_hours,
+                pay="unvergütet" if kind == Placement.Kind.INTERNSHIP else "nach Tarif",
+                leave=pl.leave if kind == Placement.Kind.INTERNSHIP else "30 Tage im Jahr",
+                goals=pl.goals,
+                tasks=pl.tasks,
+                legal_basis=pl.legal_basis if kind == Placement.Kind.INTERNSHIP else "",
+                agreement_signed_on=start - datetime.timedelta(days=7) if started else None,
+                insurance_confirmed_on=start - datetime.timedelta(days=6) if started else None,
+                state=state,
+                follows=pl,
+                created_by=pl.created_by,
+            )
+        )
+    return follow_ons

@@ -1,9 +1,16 @@
 """Placements (Einsätze): the orientation internship and what follows it, with check-ins
-(Begleitung) and the employer's assessment (Beurteilung)."""
+(Begleitung) and the employer's assessment (Beurteilung).
+
+The rules that must never break are database constraints here; `clean()` gives the same
+rules as friendly German form errors (details and the start rules live in `rules.py`).
+"""
+
+import datetime
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Func, Q
 from django.db.models.functions import Coalesce
@@ -54,6 +61,17 @@ class Placement(models.Model):
         EMPLOYMENT = "beschaeftigung", _("Beschäftigung")
 
     INTERNSHIP_MAX_DAYS = 28
+    # "At most 3 months with the same employer" (§ 22 MiLoG), counted in days: the longest
+    # three consecutive calendar months have 92 days (July–September), so 92 is the limit.
+    MILOG_MAX_DAYS = 92
+    # Kinds the follow-on outcome creates (outcome -> kind of the new placement).
+    OUTCOME_KIND = {
+        "weiteres_praktikum": "orientierungspraktikum",
+        "eq": "eq",
+        "ausbildung": "ausbildung",
+        "beschaeftigung": "beschaeftigung",
+    }
+    OPEN_STATES = ("geplant", "vereinbart", "laeuft")
 
     participant = models.ForeignKey(
         Participant,
@@ -152,6 +170,26 @@ class Placement(models.Model):
                 name="placement_end_after_start",
                 violation_error_message=_("Das Ende darf nicht vor dem Beginn liegen."),
             ),
+            models.CheckConstraint(
+                condition=~Q(kind="orientierungspraktikum")
+                | Q(
+                    planned_end__lte=models.F("planned_start")
+                    + datetime.timedelta(days=27)  # 28 days, end inclusive
+                ),
+                name="placement_internship_max_28_days",
+                violation_error_message=_(
+                    "Ein Orientierungspraktikum dauert höchstens 28 Tage (Ende eingeschlossen)."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="orientierungspraktikum", state__in=["laeuft", "beendet"])
+                | Q(agreement_signed_on__isnull=False, insurance_confirmed_on__isnull=False),
+                name="placement_internship_started_needs_agreement_and_insurance",
+                violation_error_message=_(
+                    "Ein Praktikum kann erst beginnen, wenn die Vereinbarung unterschrieben und "
+                    "die Unfallversicherung bestätigt ist."
+                ),
+            ),
             # One participant, at most one internship at a time (aborted ones end early).
             ExclusionConstraint(
                 name="placement_no_overlapping_internships",
@@ -183,6 +221,32 @@ class Placement(models.Model):
     @property
     def end(self):
         return self.actual_end or self.planned_end
+
+    @property
+    def is_internship(self) -> bool:
+        return self.kind == self.Kind.INTERNSHIP
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.COMPLETED, self.State.ABORTED)
+
+    @property
+    def duration_days(self) -> int | None:
+        if self.planned_start and self.planned_end:
+            return (self.planned_end - self.planned_start).days + 1
+        return None
+
+    def clean(self) -> None:
+        """The planning rules as German form errors (keys are fields of the edit form)."""
+        from . import rules
+
+        errors = rules.planning_errors(self)
+        if errors:
+            raise ValidationError(errors)
 
 
 class CheckIn(models.Model):

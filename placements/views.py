@@ -1,19 +1,392 @@
-"""Views of the placements app: the placement board, placement pages and documents."""
+"""Views of the placements app: the placement board, placement pages and documents.
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+Every placement is reached through `Participant.objects.visible_to(user)`: a placement of a
+participant the user may not see is a 404. Caseworkers plan and change placements;
+Administration may look (every access is logged) but not plan.
+"""
 
-from fallmanagement.roles import Role, role_required
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fallmanagement.audit import log_access
+from fallmanagement.locking import StaleObjectError, handle_stale, save_versioned
+from fallmanagement.models import AccessLog
+from fallmanagement.roles import Role, has_role, role_required
 from participants.models import Participant
+from participants.workflow import change_status
 
-from .models import Placement
+from . import documents, rules
+from .forms import (
+    TRANSITION_FORMS,
+    AssessmentForm,
+    CheckInForm,
+    OutcomeForm,
+    PlacementForm,
+    transition_form,
+)
+from .models import Assessment, Placement
+
+PER_PAGE = 25
+
+
+def visible_placements(user):
+    return Placement.objects.filter(
+        participant__in=Participant.objects.visible_to(user)
+    ).select_related("participant", "employer")
+
+
+def _get_placement(request: HttpRequest, pk: int) -> Placement:
+    return get_object_or_404(
+        visible_placements(request.user).select_related("supervisor", "kldb_group", "follows"),
+        pk=pk,
+    )
+
+
+def _page(request, queryset, param: str):
+    """One paginated board section with its own page parameter (others are kept)."""
+    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get(param))
+
+    def url(number):
+        query = request.GET.copy()
+        query[param] = number
+        return "?" + query.urlencode()
+
+    page.prev_url = url(page.previous_page_number()) if page.has_previous() else ""
+    page.next_url = url(page.next_page_number()) if page.has_next() else ""
+    return page
 
 
 @role_required(Role.CASEWORK, Role.ADMINISTRATION)
 def board(request: HttpRequest) -> HttpResponse:
-    placements = (
-        Placement.objects.filter(participant__in=Participant.objects.visible_to(request.user))
-        .select_related("participant", "employer")
-        .order_by("planned_start")[:100]
+    placements = visible_placements(request.user)
+    S = Placement.State
+    # Internships and trial work need the caseworker now; an apprenticeship runs for years.
+    short = placements.filter(kind__in=[Placement.Kind.INTERNSHIP, Placement.Kind.TRIAL])
+    current = short.filter(state=S.RUNNING).order_by("planned_end", "pk")
+    planned = placements.filter(state__in=[S.PLANNED, S.AGREED]).order_by("planned_start", "pk")
+    missing = short.filter(state=S.COMPLETED, assessment__isnull=True).order_by(
+        "actual_end", "planned_end", "pk"
     )
-    return render(request, "placements/board.html", {"placements": placements})
+    return render(
+        request,
+        "placements/board.html",
+        {
+            "current": _page(request, current, "laufend"),
+            "planned": _page(request, planned, "geplant"),
+            "missing": _page(request, missing, "ohne_beurteilung"),
+            "today": timezone.localdate(),
+            "soon": timezone.localdate() + datetime.timedelta(days=7),
+        },
+    )
+
+
+def _save_placement(request, form, template_context, *, created: bool):
+    """Save with optimistic locking and DB constraints; returns a response or None."""
+    try:
+        with transaction.atomic():
+            placement = save_versioned(form)
+    except StaleObjectError:
+        handle_stale(form)
+        return render(request, "placements/form.html", template_context, status=409)
+    except IntegrityError as error:  # a constraint, e.g. an overlap saved concurrently
+        form.add_error(None, rules.constraint_message(error))
+        return render(request, "placements/form.html", template_context)
+    messages.success(request, _("Einsatz angelegt.") if created else _("Einsatz gespeichert."))
+    return redirect("placements:detail", pk=placement.pk)
+
+
+@role_required(Role.CASEWORK)
+def create(request: HttpRequest) -> HttpResponse:
+    participant = None
+    if request.GET.get("participant"):
+        participant = get_object_or_404(
+            Participant.objects.visible_to(request.user), pk=request.GET["participant"]
+        )
+    initial = {}
+    employer_pk = request.GET.get("employer")
+    if employer_pk and employer_pk.isdigit():
+        initial["employer"] = int(employer_pk)
+    instance = Placement(participant=participant, created_by=request.user)
+    form = PlacementForm(
+        request.POST or None,
+        instance=instance,
+        initial=initial,
+        user=request.user,
+        fixed_participant=participant,
+    )
+    context = {"form": form, "participant": participant, "placement": None}
+    if request.method == "POST" and form.is_valid():
+        return _save_placement(request, form, context, created=True)
+    return render(request, "placements/form.html", context)
+
+
+@role_required(Role.CASEWORK)
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    placement = _get_placement(request, pk)
+    form = PlacementForm(request.POST or None, instance=placement, user=request.user)
+    context = {"form": form, "participant": placement.participant, "placement": placement}
+    if request.method == "POST" and form.is_valid():
+        return _save_placement(request, form, context, created=False)
+    return render(request, "placements/form.html", context)
+
+
+def _detail_context(request, placement: Placement, **overrides) -> dict:
+    try:
+        assessment = placement.assessment
+    except Assessment.DoesNotExist:
+        assessment = None
+    transitions = []
+    for t in rules.available_transitions(placement):
+        form = overrides.pop(f"{t.action}_form", None) or transition_form(t.action, placement)
+        transitions.append({"t": t, "form": form})
+    start_problems = []
+    if placement.state in (Placement.State.PLANNED, Placement.State.AGREED):
+        start_problems = rules.start_errors(placement, placement.planned_start)
+    outcome_form = overrides.pop("outcome_form", None) or OutcomeForm(
+        participant=placement.participant,
+        initial={
+            "outcome": placement.outcome,
+            "offer_from_employer": placement.offer_from_employer,
+        },
+    )
+    context = {
+        "placement": placement,
+        "participant": placement.participant,
+        "assessment": assessment,
+        "checkins": placement.checkins.select_related("author"),
+        "checkin_form": CheckInForm(initial={"date": timezone.localdate()}),
+        "transitions": transitions,
+        "start_problems": start_problems,
+        "outcome_form": outcome_form,
+        "follow_ons": placement.follow_ons.all(),
+        "can_edit": has_role(request.user, Role.CASEWORK),
+        "transition_errors": overrides.pop("transition_errors", None),
+    }
+    context.update(overrides)
+    return context
+
+
+@role_required(Role.CASEWORK, Role.ADMINISTRATION)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    placement = _get_placement(request, pk)
+    log_access(request, AccessLog.Action.VIEW, placement)
+    return render(request, "placements/detail.html", _detail_context(request, placement))
+
+
+@require_POST
+@role_required(Role.CASEWORK)
+def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    placement = _get_placement(request, pk)
+    if action not in TRANSITION_FORMS:
+        raise Http404
+    form = transition_form(action, placement, request.POST)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                placement = rules.apply_transition(placement, action, form.cleaned_data)
+                if form.cleaned_data.get("change_case_status"):
+                    change_status(
+                        placement.participant,
+                        form.case_status,
+                        request.user,
+                        reason=_("Einsatz: %(state)s") % {"state": placement.get_state_display()},
+                    )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request,
+                _("Stand geändert: %(state)s.") % {"state": placement.get_state_display()},
+            )
+            return redirect("placements:detail", pk=placement.pk)
+    context = _detail_context(request, placement, **{f"{action}_form": form})
+    context["failed_action"] = action
+    return render(request, "placements/detail.html", context, status=422)
+
+
+@require_POST
+@role_required(Role.CASEWORK)
+def checkin_add(request: HttpRequest, pk: int) -> HttpResponse:
+    placement = _get_placement(request, pk)
+    form = CheckInForm(request.POST)
+    if form.is_valid():
+        checkin = form.save(commit=False)
+        checkin.placement = placement
+        checkin.author = request.user
+        checkin.save()
+        if not request.htmx:
+            messages.success(request, _("Begleitung gespeichert."))
+            return redirect(reverse("placements:detail", args=[pk]) + "#begleitung")
+        form = CheckInForm(initial={"date": timezone.localdate()})
+    context = _detail_context(request, placement, checkin_form=form)
+    if request.htmx:
+        return render(request, "placements/detail.html#checkins", context)
+    return render(request, "placements/detail.html", context, status=422)
+
+
+@role_required(Role.CASEWORK)
+def assessment(request: HttpRequest, pk: int) -> HttpResponse:
+    placement = _get_placement(request, pk)
+    if not placement.is_finished:
+        messages.error(
+            request,
+            _("Eine Beurteilung ist erst möglich, wenn der Einsatz beendet oder abgebrochen ist."),
+        )
+        return redirect("placements:detail", pk=pk)
+    try:
+        instance = placement.assessment
+    except Assessment.DoesNotExist:
+        instance = Assessment(
+            placement=placement,
+            recorded_by=request.user,
+            assessed_on=placement.actual_end or timezone.localdate(),
+        )
+    form = AssessmentForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Beurteilung gespeichert."))
+        return redirect(reverse("placements:detail", args=[pk]) + "#beurteilung")
+    return render(request, "placements/assessment.html", {"placement": placement, "form": form})
+
+
+def _follow_on_dates(kind: str, start: datetime.date) -> datetime.date:
+    K = Placement.Kind
+    if kind == K.INTERNSHIP:
+        return start + datetime.timedelta(days=Placement.INTERNSHIP_MAX_DAYS - 1)
+    if kind == K.APPRENTICESHIP:
+        return start + datetime.timedelta(days=3 * 365 - 1)
+    return start + datetime.timedelta(days=364)  # EQ (6–12 months), employment: to be adjusted
+
+
+def _create_follow_on(placement: Placement, user) -> Placement | None:
+    kind = Placement.OUTCOME_KIND.get(placement.outcome)
+    if kind is None:
+        return None
+    existing = placement.follow_ons.order_by("pk").first()
+    if existing:
+        return existing
+    start = max(timezone.localdate(), placement.end + datetime.timedelta(days=1))
+    follow_on = Placement(
+        participant=placement.participant,
+        employer=placement.employer,
+        kind=kind,
+        employment_type=(
+            Placement.EmploymentType.SOCIAL_INSURANCE if kind == Placement.Kind.EMPLOYMENT else ""
+        ),
+        kldb_group=placement.kldb_group,
+        job_title=placement.job_title,
+        supervisor=placement.supervisor,
+        planned_start=start,
+        planned_end=_follow_on_dates(kind, start),
+        legal_basis=(placement.legal_basis or Placement.LegalBasis.MILOG)
+        if kind == Placement.Kind.INTERNSHIP
+        else "",
+        follows=placement,
+        created_by=user,
+    )
+    errors = rules.planning_errors(follow_on)
+    if errors:
+        raise ValidationError(
+            [_("Der Anschluss-Einsatz konnte nicht angelegt werden:")]
+            + [m for ms in errors.values() for m in ms]
+        )
+    rules.save_checked(follow_on)
+    return follow_on
+
+
+@require_POST
+@role_required(Role.CASEWORK)
+def outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    placement = _get_placement(request, pk)
+    if not placement.is_finished:
+        messages.error(
+            request,
+            _("Das Ergebnis wird festgehalten, wenn der Einsatz beendet oder abgebrochen ist."),
+        )
+        return redirect("placements:detail", pk=pk)
+    form = OutcomeForm(request.POST, participant=placement.participant)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                Placement.objects.filter(pk=pk).update(
+                    outcome=form.cleaned_data["outcome"],
+                    offer_from_employer=form.cleaned_data["offer_from_employer"],
+                )
+                placement.outcome = form.cleaned_data["outcome"]
+                placement.offer_from_employer = form.cleaned_data["offer_from_employer"]
+                target = form.target_status()
+                if form.cleaned_data["change_case_status"] and target:
+                    status, placed_as = target
+                    if status != placement.participant.status:
+                        change_status(
+                            placement.participant,
+                            status,
+                            request.user,
+                            reason=_("Ergebnis des Einsatzes: %(outcome)s")
+                            % {"outcome": placement.get_outcome_display()},
+                            placed_as=placed_as,
+                        )
+                        messages.success(
+                            request,
+                            _("Fallstatus auf „%(status)s“ gesetzt.")
+                            % {"status": Participant.Status(status).label},
+                        )
+                follow_on = _create_follow_on(placement, request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Ergebnis gespeichert."))
+            if follow_on is not None:
+                messages.info(
+                    request,
+                    _("Der Anschluss-Einsatz ist angelegt (geplant). Bitte Daten prüfen."),
+                )
+                return redirect("placements:edit", pk=follow_on.pk)
+            return redirect(reverse("placements:detail", args=[pk]) + "#ergebnis")
+    context = _detail_context(request, placement, outcome_form=form)
+    return render(request, "placements/detail.html", context, status=422)
+
+
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@role_required(Role.CASEWORK, Role.ADMINISTRATION)
+def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    placement = _get_placement(request, pk)
+    if not placement.is_internship or placement.state == Placement.State.ABORTED:
+        messages.error(request, _("Eine Praktikumsvereinbarung gibt es nur für geplante Praktika."))
+        return redirect("placements:detail", pk=pk)
+    pdf = documents.agreement_pdf(placement)
+    log_access(request, AccessLog.Action.PDF, placement)
+    return _pdf_response(pdf, f"praktikumsvereinbarung-{placement.pk}.pdf")
+
+
+@role_required(Role.CASEWORK, Role.ADMINISTRATION)
+def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    placement = _get_placement(request, pk)
+    if not placement.is_internship or placement.state != Placement.State.COMPLETED:
+        messages.error(
+            request,
+            _("Eine Praktikumsbescheinigung gibt es erst, wenn das Praktikum beendet ist."),
+        )
+        return redirect("placements:detail", pk=pk)
+    lang = "en" if request.GET.get("lang") == "en" else "de"
+    pdf = documents.certificate_pdf(placement, lang=lang)
+    log_access(request, AccessLog.Action.PDF, placement)
+    name = "internship-certificate" if lang == "en" else "praktikumsbescheinigung"
+    return _pdf_response(pdf, f"{name}-{placement.pk}.pdf")

@@ -1,0 +1,238 @@
+"""Audit trail: database triggers record every insert, update and delete of personal data.
+
+django-pghistory installs a PostgreSQL trigger per tracked table that copies the row into an
+event table (`fallmanagement.<Model>Event`) together with the request context (user id and
+URL path, set by `pghistory.middleware.HistoryMiddleware`). Because it is a trigger, bulk
+`QuerySet.update()` / `.delete()` and raw SQL are recorded too.
+
+The tracking is registered here (imported at the end of fallmanagement.models), so the event
+models and their migration live in this app and the other apps' models stay untouched. The
+triggers themselves are installed by pgtrigger after every `migrate`
+(PGTRIGGER_INSTALL_ON_MIGRATE) instead of through migrations.
+
+Append-only: the event tables, the access log and the security log refuse UPDATE and DELETE
+with a trigger. Only `allow_prune()` (retention and erasure jobs) may remove rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import pghistory
+import pgtrigger
+from django.db import models
+
+from employers.models import ContactPerson
+from participants.models import (
+    CaseNote,
+    FollowUp,
+    Goal,
+    Language,
+    Participant,
+    RecognitionProcedure,
+    StatusChange,
+    VocationalExperience,
+)
+from placements.models import Assessment, CheckIn, Placement
+
+from .models import AccessLog, SecurityEvent
+
+
+def _trackers():
+    # Fresh instances per model: pghistory stores model-specific state on them.
+    return (
+        pghistory.InsertEvent(),
+        pghistory.UpdateEvent(),  # snapshot of the NEW row; the previous event has the old one
+        pghistory.DeleteEvent(),  # snapshot of the OLD row
+    )
+
+
+# Tracked model -> name of its event model in this app.
+TRACKED: dict[type[models.Model], str] = {
+    Participant: "ParticipantEvent",
+    Language: "LanguageEvent",
+    VocationalExperience: "VocationalExperienceEvent",
+    CaseNote: "CaseNoteEvent",
+    StatusChange: "StatusChangeEvent",
+    Goal: "GoalEvent",
+    FollowUp: "FollowUpEvent",
+    RecognitionProcedure: "RecognitionProcedureEvent",
+    ContactPerson: "ContactPersonEvent",
+    Placement: "PlacementEvent",
+    CheckIn: "CheckInEvent",
+    Assessment: "AssessmentEvent",
+}
+
+# Fields whose change is bookkeeping, not content (left out of the snapshot diffs shown).
+NOISE_FIELDS = {"updated_at", "version"}
+
+for _model, _name in TRACKED.items():
+    pghistory.track(
+        *_trackers(),
+        model_name=_name,
+        app_label="fallmanagement",
+        append_only=True,
+        obj_field=pghistory.ObjForeignKey(related_name="audit_events"),
+        # Generated columns (search keys) are derived data, not history.
+        exclude=[f.name for f in _model._meta.concrete_fields if f.generated],
+    )(_model)
+
+APPEND_ONLY = "append_only"
+
+# The access log: nothing may change or delete an entry; the only update allowed is the
+# database setting `user` to NULL when a user account is deleted (ON DELETE SET NULL).
+pgtrigger.register(
+    pgtrigger.Protect(name="append_only_delete", operation=pgtrigger.Delete),
+    pgtrigger.Protect(
+        name=APPEND_ONLY,
+        operation=pgtrigger.Update,
+        condition=pgtrigger.AnyChange(exclude=["user"]),
+    ),
+    pgtrigger.Protect(
+        name="append_only_user",
+        operation=pgtrigger.Update,
+        condition=pgtrigger.Q(new__user__isnull=False),
+    ),
+)(AccessLog)
+pgtrigger.register(
+    pgtrigger.Protect(name=APPEND_ONLY, operation=pgtrigger.Update | pgtrigger.Delete),
+)(SecurityEvent)
+
+
+def event_model(model: type[models.Model]) -> type[models.Model]:
+    """The pghistory event model recording `model`."""
+    from django.apps import apps
+
+    return apps.get_model("fallmanagement", TRACKED[model])
+
+
+def protected_uris() -> list[str]:
+    """pgtrigger URIs of all append-only triggers (for `allow_prune`)."""
+    uris = [f"fallmanagement.{name}:{APPEND_ONLY}" for name in TRACKED.values()]
+    uris += [
+        f"fallmanagement.AccessLog:{APPEND_ONLY}",
+        "fallmanagement.AccessLog:append_only_delete",
+        "fallmanagement.AccessLog:append_only_user",
+        f"fallmanagement.SecurityEvent:{APPEND_ONLY}",
+    ]
+    return uris
+
+
+@contextlib.contextmanager
+def allow_prune() -> Iterator[None]:
+    """The privileged path for the retention and erasure jobs: lift the append-only triggers.
+
+    pgtrigger sets the session variable `pgtrigger.ignore` for the statements run inside this
+    block only; the protect triggers check it. Web requests never enter this block.
+    """
+    with pgtrigger.ignore(*protected_uris()):
+        yield
+
+
+# --- reading the trail ---------------------------------------------------------------------
+
+PARTICIPANT_CHILDREN = (
+    Language,
+    VocationalExperience,
+    CaseNote,
+    StatusChange,
+    Goal,
+    FollowUp,
+    RecognitionProcedure,
+    Placement,
+)
+PLACEMENT_CHILDREN = (CheckIn, Assessment)
+
+
+def participant_event_querysets(participant_id: int) -> list[tuple[type, models.QuerySet]]:
+    """(tracked model, event queryset) for a participant and everything hanging off them."""
+    result = [
+        (
+            Participant,
+            event_model(Participant).objects.filter(pgh_obj_id=participant_id),
+        )
+    ]
+    for model in PARTICIPANT_CHILDREN:
+        result.append((model, event_model(model).objects.filter(participant_id=participant_id)))
+    placement_ids = set(
+        event_model(Placement)
+        .objects.filter(participant_id=participant_id)
+        .values_list("pgh_obj_id", flat=True)
+    )
+    for model in PLACEMENT_CHILDREN:
+        result.append((model, event_model(model).objects.filter(placement_id__in=placement_ids)))
+    return result
+
+
+def _value(field: models.Field, event) -> object:
+    value = getattr(event, field.attname)
+    if getattr(field, "choices", None) and value not in (None, ""):
+        return dict(field.flatchoices).get(value, value)
+    return value
+
+
+def snapshot_fields(event) -> list[models.Field]:
+    return [
+        f
+        for f in event._meta.concrete_fields
+        if not f.name.startswith("pgh_") and f.name not in NOISE_FIELDS
+    ]
+
+
+def participant_history(participant_id: int) -> list[dict]:
+    """All recorded changes, newest first, each with the fields that changed (old -> new)."""
+    from django.contrib.auth import get_user_model
+
+    entries = []
+    for model, queryset in participant_event_querysets(participant_id):
+        previous: dict = {}
+        for event in queryset.select_related("pgh_context").order_by("pgh_id"):
+            fields = snapshot_fields(event)
+            before = previous.get(event.pgh_obj_id)
+            changes = []
+            for field in fields:
+                new = _value(field, event)
+                old = _value(field, before) if before is not None else None
+                if event.pgh_label == "delete":
+                    changes.append((field.verbose_name, new, None))
+                elif before is None or old != new:
+                    if before is None and new in (None, ""):
+                        continue
+                    changes.append((field.verbose_name, old, new))
+            previous[event.pgh_obj_id] = event
+            if event.pgh_label == "update" and not changes:
+                continue
+            metadata = event.pgh_context.metadata if event.pgh_context else {}
+            entries.append(
+                {
+                    "at": event.pgh_created_at,
+                    "id": event.pgh_id,
+                    "model": model._meta.verbose_name,
+                    "label": event.pgh_label,
+                    "object_id": event.pgh_obj_id,
+                    "user_id": (metadata or {}).get("user"),
+                    "url": (metadata or {}).get("url", ""),
+                    "changes": changes,
+                }
+            )
+    user_ids = {e["user_id"] for e in entries if e["user_id"]}
+    names = {
+        u.pk: u.get_full_name() or u.get_username()
+        for u in get_user_model().objects.filter(pk__in=user_ids)
+    }
+    for entry in entries:
+        entry["user"] = names.get(entry["user_id"], "")
+    entries.sort(key=lambda e: (e["at"], e["id"]), reverse=True)
+    return entries
+
+
+def purge_participant_history(participant_id: int) -> int:
+    """Delete the recorded content of a participant (erasure, retention). Privileged."""
+    deleted = 0
+    querysets = participant_event_querysets(participant_id)
+    with allow_prune():
+        for _model, queryset in querysets:
+            count, _ = queryset.delete()
+            deleted += count
+    return deleted

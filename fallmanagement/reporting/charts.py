@@ -1,0 +1,101 @@
+"""Server-rendered SVG charts (pygal), drawn from the published tables.
+
+Charts use the tables after the small-cell rule: a suppressed cell is left out of the chart
+(no bar), never drawn with its real value. The SVG carries no script (js=[]) and no XML
+declaration, so the same markup goes inline into the PDF and, base64-encoded as an <img>,
+into the page (the page's CSP would block the SVG's own <style> element inline).
+"""
+
+import base64
+import re
+
+import pygal
+from django.utils.translation import gettext as _
+from pygal.style import Style
+
+STYLE = Style(
+    background="white",
+    plot_background="white",
+    foreground="#212529",
+    foreground_strong="#212529",
+    foreground_subtle="#6c757d",
+    colors=("#0b5394", "#e69138", "#6aa84f", "#a64d79"),
+    font_family="DejaVu Sans, Arial, sans-serif",
+    label_font_size=13,
+    major_label_font_size=13,
+    legend_font_size=14,
+    title_font_size=16,
+    value_font_size=12,
+)
+
+CONFIG = {
+    "style": STYLE,
+    "disable_xml_declaration": True,
+    "js": [],
+    "width": 800,
+    "height": 400,
+    "print_values": True,
+    "print_zeroes": False,
+    "show_y_guides": True,
+    "legend_at_bottom": True,
+    "truncate_label": -1,
+    "truncate_legend": -1,
+    "explicit_size": True,
+}
+
+
+SCRIPT_RE = re.compile(r"<script\b.*?</script>|<script\b[^>]*/>", re.DOTALL | re.IGNORECASE)
+
+
+def _clean(svg: str) -> str:
+    """pygal always adds a config <script> even with js=[]: drop it (CSP, PDF)."""
+    return SCRIPT_RE.sub("", svg)
+
+
+def _values(table: dict, column: int, *, skip_total: bool = True) -> list[tuple[str, int | None]]:
+    return [
+        (row["label"], row["cells"][column]["value"])
+        for row in table["rows"]
+        if not (skip_total and row["kind"] == "total")
+    ]
+
+
+def months_chart(table: dict) -> str:
+    chart = pygal.Bar(**CONFIG, title=table["title"], x_label_rotation=0)
+    chart.x_labels = [label for label, _v in _values(table, 0)]
+    for column, name in enumerate(table["columns"]):
+        chart.add(name, [value for _label, value in _values(table, column)])
+    return chart.render(is_unicode=True)
+
+
+def horizontal_chart(table: dict) -> str:
+    data = [(label, value) for label, value in _values(table, 0) if value]
+    config = {**CONFIG, "height": max(200, 60 + 38 * len(data)), "show_legend": False}
+    chart = pygal.HorizontalBar(**config, title=table["title"])
+    chart.x_labels = [label[:60] for label, _v in data]
+    chart.add(table["columns"][0], [value for _label, value in data])
+    return chart.render(is_unicode=True)
+
+
+CHARTS = {
+    "months": months_chart,
+    "exit_reasons": horizontal_chart,
+    "placement_fields": horizontal_chart,
+}
+
+
+def render_charts(tables: list[dict]) -> dict[str, dict]:
+    """{table key: {"svg": markup, "data_uri": ..., "alt": ...}} for tables with a chart."""
+    charts = {}
+    for table in tables:
+        draw = CHARTS.get(table.get("chart") or "")
+        if draw is None:
+            continue
+        svg = _clean(draw(table))
+        charts[table["key"]] = {
+            "svg": svg,
+            "data_uri": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
+            "alt": _("Diagramm: %(title)s. Die Werte stehen in der Tabelle.")
+            % {"title": table["title"]},
+        }
+    return charts

@@ -1,0 +1,236 @@
+"""Security events (login, lockout, 403, CSRF ...) and the optional second factor (TOTP).
+
+Security events go to the `SecurityEvent` table (readable by Administration) and, reduced to a
+fixed code, the user id and the path, to the technical log `fallmanagement.security`. Neither
+carries form values, query strings, session ids or participants' names.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import DatabaseError, transaction
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import RoleSecurityPolicy, SecurityEvent
+from .roles import user_roles
+
+logger = logging.getLogger("fallmanagement.security")
+QUIET_KINDS = {"login", "logout", "otp_verified", "password_changed"}
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record_event(
+    request: HttpRequest | None,
+    kind: str,
+    *,
+    user=None,
+    username: str = "",
+    participant_id: int | None = None,
+    detail: str = "",
+) -> SecurityEvent | None:
+    """Store a security event and write a log line without personal data."""
+    if request is not None and user is None:
+        request_user = getattr(request, "user", None)
+        if request_user is not None and request_user.is_authenticated:
+            user = request_user
+    if request is not None:
+        request._fm_security_logged = True
+    user_id = user.pk if user is not None else None
+    username = username or (user.get_username() if user is not None else "")
+    path = request.path[:300] if request is not None else ""
+    level = logging.INFO if kind in QUIET_KINDS else logging.WARNING
+    logger.log(
+        level,
+        "security event=%s user_id=%s path=%s",
+        kind,
+        user_id if user_id else "-",
+        path or "-",
+    )
+    try:
+        with transaction.atomic():
+            return SecurityEvent.objects.create(
+                kind=kind,
+                user_id=user_id,
+                username=username[:150],
+                ip_address=client_ip(request),
+                path=path,
+                participant_id=participant_id,
+                detail=detail[:300],
+            )
+    except DatabaseError:  # the log must never turn a request into a 500
+        logger.exception("security event could not be stored")
+        return None
+
+
+@receiver(user_logged_in)
+def _on_login(sender, request, user, **kwargs):
+    record_event(request, SecurityEvent.Kind.LOGIN, user=user)
+
+
+@receiver(user_logged_out)
+def _on_logout(sender, request, user, **kwargs):
+    if user is not None:
+        record_event(request, SecurityEvent.Kind.LOGOUT, user=user)
+
+
+@receiver(user_login_failed)
+def _on_login_failed(sender, credentials, request=None, **kwargs):
+    # Only a username that belongs to an account is stored: a mistyped password typed into the
+    # username field must not end up in the log.
+    name = str(credentials.get("username", ""))[:150]
+    user = get_user_model().objects.filter(username=name).first() if name else None
+    record_event(
+        request,
+        SecurityEvent.Kind.LOGIN_FAILED,
+        user=user,
+        username=user.get_username() if user else "",
+        detail="" if user else "unknown user",
+    )
+
+
+def _on_lockout(sender, request=None, username=None, ip_address=None, **kwargs):
+    name = str(username or "")[:150]
+    user = get_user_model().objects.filter(username=name).first() if name else None
+    record_event(
+        request,
+        SecurityEvent.Kind.LOCKOUT,
+        user=user,
+        username=user.get_username() if user else "",
+    )
+
+
+try:  # django-axes sends this when a user+IP pair gets locked
+    from axes.signals import user_locked_out
+
+    user_locked_out.connect(_on_lockout, dispatch_uid="fm_lockout")
+except ImportError:  # pragma: no cover
+    pass
+
+
+# --- second factor -------------------------------------------------------------------------
+
+
+def second_factor_required(user) -> bool:
+    """True if one of the user's roles requires a TOTP second factor (cached per request)."""
+    cached = getattr(user, "_fm_requires_2fa", None)
+    if cached is None:
+        roles = user_roles(user)
+        cached = (
+            bool(roles)
+            and RoleSecurityPolicy.objects.filter(role__in=roles, require_2fa=True).exists()
+        )
+        user._fm_requires_2fa = cached
+    return cached
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Sechsstelliger Code aus der Authenticator-App"),
+        min_length=6,
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_token(self):
+        token = self.cleaned_data["token"].replace(" ", "")
+        if not token.isdigit():
+            raise forms.ValidationError(_("Der Code besteht nur aus Ziffern."))
+        return token
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return resolve_url("home")
+
+
+def otp_verify_view(request: HttpRequest) -> HttpResponse:
+    """After login: ask for the TOTP code (users whose role requires a second factor)."""
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    if device is None:
+        return redirect("otp_setup")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed, _details = device.verify_is_allowed()
+        if allowed and device.verify_token(form.cleaned_data["token"]):
+            otp_login(request, device)
+            record_event(request, SecurityEvent.Kind.OTP_VERIFIED)
+            return redirect(_next_url(request))
+        record_event(request, SecurityEvent.Kind.OTP_FAILED)
+        form.add_error("token", _("Der Code ist falsch oder abgelaufen."))
+    return render(request, "audit/otp_verify.html", {"form": form})
+
+
+def otp_setup_view(request: HttpRequest) -> HttpResponse:
+    """Set up the authenticator app: show the otpauth URI and secret, confirm with one code."""
+    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists() and not (
+        request.user.is_verified()
+    ):
+        return redirect("otp_verify")
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": "Authenticator"}
+    )
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
+            otp_login(request, device)
+            record_event(request, SecurityEvent.Kind.OTP_VERIFIED, detail="device confirmed")
+            return redirect(_next_url(request))
+        record_event(request, SecurityEvent.Kind.OTP_FAILED, detail="setup")
+        form.add_error("token", _("Der Code ist falsch oder abgelaufen."))
+    secret = base64.b32encode(device.bin_key).decode()
+    return render(
+        request,
+        "audit/otp_setup.html",
+        {"form": form, "config_url": device.config_url, "secret": secret},
+    )
+
+
+@login_not_required
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: record the event (no token, no form values), show the friendly page."""
+    from .views import csrf_failure as friendly_page
+
+    record_event(request, SecurityEvent.Kind.CSRF)
+    return friendly_page(request, reason)
+
+
+# Administration maintains the per-role 2FA policy in the admin and reads the security log.
+# (Added here instead of editing roles.py; sync_role_permissions runs after migrate.)
+def _extend_role_permissions() -> None:
+    from .roles import ROLE_PERMISSIONS, Role
+
+    extra = [
+        "fallmanagement.view_rolesecuritypolicy",
+        "fallmanagement.add_rolesecuritypolicy",
+        "fallmanagement.change_rolesecuritypolicy",
+        "fallmanagement.view_securityevent",
+    ]
+    perms = ROLE_PERMISSIONS[Role.ADMINISTRATION]
+    perms.extend(p for p in extra if p not in perms)
+
+
+_extend_role_permissions()

@@ -1,0 +1,101 @@
+"""Who may see what of a participant, and the name search of the caseload.
+
+The search tolerates accents and transliteration variants: every term matches a participant
+when it is part of the unaccented names (`search_name`), when its phonetic skeleton
+(`fm_name_key`, migration 0002) starts one of the name keys, or when trigram word similarity
+is high. The best matches come first.
+"""
+
+import re
+
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import connection
+from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
+
+from fallmanagement.roles import Role, has_role
+
+from .models import Participant
+
+# word_similarity above this counts as a match even without a common substring or key.
+WORD_SIMILARITY_THRESHOLD = 0.5
+MAX_TERMS = 5
+
+
+def can_see_special_categories(user, participant: Participant) -> bool:
+    """Residence details and health notes (GDPR Art. 9): assigned caseworker and Administration.
+
+    A substitute who got the case shared sees the rest of the file, not these fields.
+    """
+    if has_role(user, Role.ADMINISTRATION):
+        return True
+    return (
+        has_role(user, Role.CASEWORK)
+        and participant.caseworker_id is not None
+        and participant.caseworker_id == user.pk
+    )
+
+
+def search_terms(text: str) -> list[str]:
+    """Split a search text into at most MAX_TERMS words (letters only, lower case)."""
+    words = [w for w in re.split(r"[^\w]+", (text or "").lower()) if w and not w.isdigit()]
+    return words[:MAX_TERMS]
+
+
+def _normalise(terms: list[str]) -> list[tuple[str, str]]:
+    """(unaccented term, phonetic key) for each term, computed by the same SQL functions."""
+    if not terms:
+        return []
+    placeholders = ", ".join(["(%s::text, %s::int)"] * len(terms))
+    params: list = []
+    for i, term in enumerate(terms):
+        params += [term, i]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT fm_unaccent(lower(t)), fm_name_key(t) FROM (VALUES {placeholders}) "  # noqa: S608
+            "AS v(t, i) ORDER BY i",
+            params,
+        )
+        return [(plain, key) for plain, key in cursor.fetchall()]
+
+
+def search(queryset: QuerySet, text: str) -> QuerySet:
+    """Filter `queryset` to participants matching every term of `text`, annotated with
+    `search_rank` (higher is better). An empty text returns the queryset unchanged."""
+    normalised = _normalise(search_terms(text))
+    if not normalised:
+        return queryset
+    ranks = []
+    for plain, key in normalised:
+        similarity = TrigramWordSimilarity(Value(plain), "search_name")
+        condition = Q(search_name__contains=plain)
+        key_match = None
+        if len(key) >= 2 and " " not in key:
+            key_match = Q(name_keys__contains=f" {key}")
+            condition |= key_match
+        name = f"_sim_{len(ranks)}"
+        queryset = queryset.annotate(**{name: similarity})
+        condition |= Q(**{f"{name}__gte": WORD_SIMILARITY_THRESHOLD})
+        queryset = queryset.filter(condition)
+        # Spelling closest to the term first; a whole-word phonetic match adds a bonus.
+        bonus = (
+            Case(When(Q(name_keys__contains=f" {key} "), then=Value(0.5)), default=Value(0.0))
+            if key_match is not None
+            else Value(0.0)
+        )
+        ranks.append(ExpressionWrapper(F(name) + bonus, output_field=FloatField()))
+    total = ranks[0]
+    for rank in ranks[1:]:
+        total = total + rank
+    return queryset.annotate(search_rank=total)
+
+
+def possible_duplicates(first_name: str, last_name: str, date_of_birth) -> QuerySet:
+    """Participants in the WHOLE table with a similar name and the same date of birth.
+
+    Callers show only that a duplicate exists, and link only to those the user may see.
+    """
+    if not date_of_birth:
+        return Participant.objects.none()
+    return search(
+        Participant.objects.filter(date_of_birth=date_of_birth), f"{first_name} {last_name}"
+    ).order_by("-search_rank", "pk")

@@ -1,0 +1,304 @@
+"""Forms of the placements app: plan/edit a placement, state changes, check-ins,
+the assessment and the outcome."""
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from employers.models import ContactPerson, Employer
+from fallmanagement.locking import VersionedFormMixin
+from participants.models import Participant
+
+from . import rules
+from .models import Assessment, CheckIn, Placement
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+OUTCOME_STATUS = {
+    # outcome -> (case status, placed_as) the case may follow to
+    Placement.Outcome.ANOTHER_INTERNSHIP: (Participant.Status.INTERNSHIP_PREP, ""),
+    Placement.Outcome.QUALIFICATION: (Participant.Status.QUALIFICATION, ""),
+    Placement.Outcome.EQ: (Participant.Status.PLACED, Participant.PlacedAs.EQ),
+    Placement.Outcome.APPRENTICESHIP: (
+        Participant.Status.PLACED,
+        Participant.PlacedAs.APPRENTICESHIP,
+    ),
+    Placement.Outcome.EMPLOYMENT: (Participant.Status.PLACED, Participant.PlacedAs.EMPLOYMENT),
+}
+
+
+class PlacementForm(VersionedFormMixin, forms.ModelForm):
+    confirm_overbooking = forms.BooleanField(
+        label=_("Trotzdem planen"),
+        required=False,
+        help_text=_("Nur nötig, wenn der Betrieb im Zeitraum schon voll belegt ist."),
+    )
+
+    class Meta:
+        model = Placement
+        fields = [
+            "participant",
+            "employer",
+            "kind",
+            "employment_type",
+            "kldb_group",
+            "job_title",
+            "supervisor",
+            "planned_start",
+            "planned_end",
+            "hours_per_week",
+            "daily_hours",
+            "pay",
+            "leave",
+            "goals",
+            "tasks",
+            "legal_basis",
+            "agreement_signed_on",
+            "insurance_confirmed_on",
+            "agency_approval_on",
+        ]
+        widgets = {
+            "planned_start": DateInput(),
+            "planned_end": DateInput(),
+            "agreement_signed_on": DateInput(),
+            "insurance_confirmed_on": DateInput(),
+            "agency_approval_on": DateInput(),
+            "goals": forms.Textarea(attrs={"rows": 3}),
+            "tasks": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "employment_type": _("Nur bei Beschäftigung."),
+            "legal_basis": _("Nur bei Orientierungspraktika."),
+            "agency_approval_on": _("Nur bei einer Maßnahme nach § 45 SGB III; vor Beginn nötig."),
+        }
+
+    def __init__(self, *args, user, fixed_participant: Participant | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk or fixed_participant is not None:
+            del self.fields["participant"]
+        else:
+            self.fields["participant"].queryset = (
+                Participant.objects.visible_to(user)
+                .exclude(status=Participant.Status.CLOSED)
+                .order_by("last_name", "first_name")
+            )
+        active = Q(is_active=True, state=Employer.PartnershipState.ACTIVE)
+        if self.instance.employer_id:  # keep the current employer even if no longer active
+            active |= Q(pk=self.instance.employer_id)
+        self.fields["employer"].queryset = Employer.objects.filter(active).order_by("name")
+        self.fields["employer"].help_text = _("Nur aktive Partnerbetriebe.")
+        self.fields["employer"].error_messages["invalid_choice"] = _(
+            "Bitte einen aktiven Partnerbetrieb wählen."
+        )
+        employer_id = self.data.get("employer") if self.is_bound else None
+        employer_id = employer_id or self.initial.get("employer") or self.instance.employer_id
+        supervisor = self.fields["supervisor"]
+        if employer_id and str(employer_id).isdigit():
+            supervisor.queryset = ContactPerson.objects.filter(
+                employer_id=employer_id, is_active=True
+            )
+        else:
+            supervisor.queryset = ContactPerson.objects.none()
+            supervisor.help_text = _(
+                "Erst den Betrieb wählen und speichern, dann die Betreuung auswählen."
+            )
+
+    def clean(self):
+        data = super().clean()
+        employer, start, end = (data.get(k) for k in ("employer", "planned_start", "planned_end"))
+        if (
+            data.get("kind") == Placement.Kind.INTERNSHIP
+            and employer
+            and start
+            and end
+            and start <= end
+            and self.instance.state != Placement.State.ABORTED
+        ):
+            check = rules.capacity_check(employer, start, end, exclude_pk=self.instance.pk)
+            if check.overbooked and not data.get("confirm_overbooking"):
+                self.add_error("confirm_overbooking", check.message)
+        return data
+
+    def validate_constraints(self):
+        # clean() already explains every rule; the constraints' general messages would only
+        # repeat it. They still run when clean() found nothing (and the database has the last word).
+        if not self.errors:
+            super().validate_constraints()
+
+
+class AgreeForm(forms.Form):
+    agreement_signed_on = forms.DateField(
+        label=_("Vereinbarung unterschrieben am"), widget=DateInput()
+    )
+    insurance_confirmed_on = forms.DateField(
+        label=_("Unfallversicherung bestätigt am"), widget=DateInput(), required=False
+    )
+
+
+class CaseStatusFormMixin(forms.Form):
+    """An optional "move the case along too" checkbox, checked against the case workflow."""
+
+    case_status: str = ""
+
+    def __init__(self, *args, participant: Participant | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.participant = participant
+        if participant is not None and participant.status != self.case_status:
+            self.fields["change_case_status"] = forms.BooleanField(
+                label=_("Fallstatus auf „%(status)s“ setzen")
+                % {"status": Participant.Status(self.case_status).label},
+                required=False,
+            )
+
+    def clean(self):
+        from participants.workflow import allowed_transitions
+
+        data = super().clean()
+        if data.get("change_case_status") and self.case_status not in allowed_transitions(
+            self.participant
+        ):
+            self.add_error(
+                "change_case_status",
+                _(
+                    "Der Fallstatus kann nicht auf „%(to)s“ gesetzt werden: von „%(from)s“ ist "
+                    "das kein erlaubter Wechsel."
+                )
+                % {
+                    "to": Participant.Status(self.case_status).label,
+                    "from": self.participant.get_status_display(),
+                },
+            )
+        return data
+
+
+class StartForm(CaseStatusFormMixin):
+    case_status = Participant.Status.INTERNSHIP
+    actual_start = forms.DateField(label=_("Tatsächlicher Beginn"), widget=DateInput())
+
+
+class CompleteForm(CaseStatusFormMixin):
+    case_status = Participant.Status.EVALUATION
+    actual_end = forms.DateField(label=_("Tatsächliches Ende"), widget=DateInput())
+
+
+class AbortForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Grund des Abbruchs"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    actual_end = forms.DateField(label=_("Letzter Tag"), widget=DateInput())
+
+
+def transition_form(action: str, placement: Placement, data=None):
+    """The form of one state change; start/complete of an internship offer the case status."""
+    form_class = TRANSITION_FORMS[action]
+    kwargs = {"prefix": action}
+    if data is None:
+        kwargs["initial"] = transition_initial(placement, action)
+    if issubclass(form_class, CaseStatusFormMixin):
+        kwargs["participant"] = placement.participant if placement.is_internship else None
+    return form_class(data, **kwargs)
+
+
+TRANSITION_FORMS = {
+    "agree": AgreeForm,
+    "start": StartForm,
+    "complete": CompleteForm,
+    "abort": AbortForm,
+}
+
+
+def transition_initial(placement: Placement, action: str) -> dict:
+    today = timezone.localdate()
+    return {
+        "agree": {
+            "agreement_signed_on": placement.agreement_signed_on or today,
+            "insurance_confirmed_on": placement.insurance_confirmed_on,
+        },
+        "start": {"actual_start": placement.planned_start},
+        "complete": {"actual_end": placement.planned_end},
+        "abort": {"actual_end": today},
+    }[action]
+
+
+class CheckInForm(forms.ModelForm):
+    class Meta:
+        model = CheckIn
+        fields = ["date", "with_whom", "rating", "issues"]
+        widgets = {"date": DateInput(), "issues": forms.Textarea(attrs={"rows": 2})}
+
+
+class AssessmentForm(forms.ModelForm):
+    class Meta:
+        model = Assessment
+        fields = ["assessed_on", *Assessment.RATED_FIELDS, "comments", "recommendation"]
+        widgets = {
+            "assessed_on": DateInput(),
+            "comments": forms.Textarea(attrs={"rows": 3}),
+            **{
+                name: forms.RadioSelect(attrs={"class": "rating"})
+                for name in Assessment.RATED_FIELDS
+            },
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in Assessment.RATED_FIELDS:
+            # No empty "---------" choice: a rating is required.
+            self.fields[name].choices = Assessment.Score.choices
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Ergebnis"), choices=Placement.Outcome.choices)
+    offer_from_employer = forms.BooleanField(
+        label=_("Angebot des Betriebs (Ausbildung/Arbeit)"), required=False
+    )
+    change_case_status = forms.BooleanField(
+        label=_("Fallstatus passend zum Ergebnis setzen"),
+        required=False,
+        help_text=_(
+            "Ausbildung, EQ, Beschäftigung → „Vermittelt“; Qualifizierung → „Qualifizierung“; "
+            "weiteres Praktikum → „Praktikumsvorbereitung“."
+        ),
+    )
+
+    def __init__(self, *args, participant: Participant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.participant = participant
+
+    def target_status(self) -> tuple[str, str] | None:
+        return OUTCOME_STATUS.get(self.cleaned_data.get("outcome"))
+
+    def clean(self):
+        from participants.workflow import allowed_transitions
+
+        data = super().clean()
+        if data.get("change_case_status") and data.get("outcome"):
+            target = self.target_status()
+            if target is None:
+                self.add_error(
+                    "change_case_status",
+                    _("Für „kein Anschluss“ gibt es keinen passenden Fallstatus."),
+                )
+            elif target[0] != self.participant.status and target[0] not in allowed_transitions(
+                self.participant
+            ):
+                self.add_error(
+                    "change_case_status",
+                    _(
+                        "Der Fallstatus kann nicht auf „%(to)s“ gesetzt werden: von „%(from)s“ "
+                        "ist das kein erlaubter Wechsel. Bitte den Status in der Fallakte "
+                        "schrittweise ändern oder das Häkchen entfernen."
+                    )
+                    % {
+                        "to": Participant.Status(target[0]).label,
+                        "from": self.participant.get_status_display(),
+                    },
+                )
+        return data
