@@ -38,7 +38,8 @@ def copy_create[M: models.Model](
         return objs
     connection = connections[using]
     opts = model._meta
-    fields = list(opts.concrete_fields)
+    # Like bulk_create: generated columns are PostgreSQL's business, not ours.
+    fields = [f for f in opts.concrete_fields if not f.generated]
     attnames = [f.attname for f in fields]
     now = timezone.now()
     auto_now = [

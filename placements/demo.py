@@ -153,7 +153,7 @@ def _follow_ons(placements, today) -> list[Placement]:
         state = P.PLANNED if not started else P.COMPLETED if end < today else P.RUNNING
         follow_ons.append(
             Placement(
-                participant=pl.participant,
+                participant_id=pl.participant_id,
                 employer=pl.employer,
                 kind=kind,
                 employment_type=(
