@@ -19,6 +19,24 @@ from .models import (
 )
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+BLANK_LABEL = _("– bitte wählen –")
+
+
+class GermanBlankChoiceMixin:
+    """Django 6.1's blank choice label ("- Select an option -") has no German translation
+    yet; give every optional select a German one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                if field.empty_label is not None:
+                    field.empty_label = BLANK_LABEL
+            elif isinstance(field, forms.ChoiceField):
+                choices = list(field.choices)
+                if choices and choices[0][0] == "":
+                    field.choices = [("", BLANK_LABEL), *choices[1:]]
+
 
 EMPLOYER_FIELDS = [
     "name",
@@ -41,7 +59,7 @@ EMPLOYER_FIELDS = [
 ]
 
 
-class EmployerForm(VersionedFormMixin, forms.ModelForm):
+class EmployerForm(GermanBlankChoiceMixin, VersionedFormMixin, forms.ModelForm):
     """Master data of an employer (Administration). The state changes separately."""
 
     class Meta:
@@ -103,7 +121,7 @@ class EmployerProposalForm(EmployerForm):
         labels = {"notes": _("Warum dieser Betrieb? (Hinweis für die Programmkoordination)")}
 
 
-class EmployerFieldForm(forms.ModelForm):
+class EmployerFieldForm(GermanBlankChoiceMixin, forms.ModelForm):
     class Meta:
         model = EmployerField
         fields = ["kldb_group", "offers_internship", "offers_apprenticeship", "offers_job"]
@@ -119,7 +137,7 @@ CONSENT_MESSAGE = _(
 )
 
 
-class ContactPersonForm(forms.ModelForm):
+class ContactPersonForm(GermanBlankChoiceMixin, forms.ModelForm):
     consent_to_store = forms.BooleanField(
         label=_("Einwilligung zur Speicherung liegt vor"),
         required=True,
@@ -159,7 +177,7 @@ ContactPersonFormSet = inlineformset_factory(
 )
 
 
-class EmployerContactForm(forms.ModelForm):
+class EmployerContactForm(GermanBlankChoiceMixin, forms.ModelForm):
     """One entry of the contact history (call, visit, agreement …)."""
 
     class Meta:
@@ -171,7 +189,6 @@ class EmployerContactForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["contact_person"].queryset = employer.contacts.filter(is_active=True)
         self.fields["contact_person"].empty_label = _("– keine –")
-        self.fields["kind"].choices = [("", _("– bitte wählen –")), *EmployerContact.Kind.choices]
         if not self.is_bound:
             self.initial.setdefault("date", datetime.date.today())
 
@@ -228,7 +245,7 @@ class MatchingPeriodForm(forms.Form):
         return cleaned
 
 
-class NetworkPartnerForm(forms.ModelForm):
+class NetworkPartnerForm(GermanBlankChoiceMixin, forms.ModelForm):
     class Meta:
         model = NetworkPartner
         fields = [

@@ -64,7 +64,11 @@ def _count(queryset) -> Coalesce:
 
 
 def occupied_places(start: datetime.date, end: datetime.date, states=OCCUPYING_STATES):
-    """Subquery: internships at the employer (OuterRef) overlapping [start, end]."""
+    """Subquery: internships at the employer (OuterRef) overlapping [start, end].
+
+    Every overlapping internship counts, even two that follow each other inside the period:
+    cautious on purpose, so a place offered as free really is free for the whole period.
+    """
     Placement = _placement_model()
     return _count(
         Placement.objects.filter(

@@ -116,7 +116,8 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     )
     for e in employers:
         writer.writerow(
-            [
+            _cell(value)
+            for value in [
                 e.name,
                 e.get_legal_form_display(),
                 e.street,
@@ -138,6 +139,15 @@ def export_csv(request: HttpRequest) -> HttpResponse:
             ]
         )
     return response
+
+
+def _cell(value):
+    """Neutralise spreadsheet formulas in free text (CSV injection), keep phone numbers."""
+    if isinstance(value, str) and value[:1] in ("=", "@", "\t", "\r"):
+        return "'" + value
+    if isinstance(value, str) and value[:1] in ("+", "-") and not value[1:2].isdigit():
+        return "'" + value
+    return value
 
 
 def _can_manage(request: HttpRequest) -> bool:
@@ -182,12 +192,19 @@ def _employer_context(
     history = EmployerContact.objects.filter(employer=employer).select_related(
         "contact_person", "author"
     )
+    state_changes = employer.state_changes.select_related("changed_by")
+    # One timeline, newest first: contacts and partnership changes interleaved by date.
+    timeline = sorted(
+        [(h.date, h.created_at, "contact", h) for h in history]
+        + [(s.changed_on, s.created_at, "state", s) for s in state_changes],
+        key=lambda entry: (entry[0], entry[1]),
+        reverse=True,
+    )
     return {
         "employer": employer,
         "fields": employer.fields.select_related("kldb_group").order_by("kldb_group_id"),
         "contacts": employer.contacts.all(),
-        "history": history,
-        "state_changes": employer.state_changes.select_related("changed_by"),
+        "timeline": [(kind, entry) for _day, _at, kind, entry in timeline],
         "current_placements": current,
         "past_placements": past,
         "outcomes": outcomes,
@@ -492,12 +509,19 @@ def network_list(request: HttpRequest) -> HttpResponse:
 @role_required(*STAFF)
 def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
     partner = get_object_or_404(NetworkPartner, pk=pk)
+    # Recognition procedures that point to this partner, from the user's own cases only.
+    recognitions = (
+        partner.recognitions.filter(participant__in=Participant.objects.visible_to(request.user))
+        .select_related("participant")
+        .order_by("-created_at")[:50]
+    )
     return render(
         request,
         "employers/network_detail.html",
         {
             "partner": partner,
             "contacts": NetworkContactPerson.objects.filter(partner=partner),
+            "recognitions": recognitions,
             "can_manage": _can_manage(request),
         },
     )

@@ -38,7 +38,7 @@ def copy_create[M: models.Model](
         return objs
     connection = connections[using]
     opts = model._meta
-    # Like bulk_create: generated columns are PostgreSQL's business, not ours.
+    # Generated columns (search keys) are computed by PostgreSQL and cannot be COPYed.
     fields = [f for f in opts.concrete_fields if not f.generated]
     attnames = [f.attname for f in fields]
     now = timezone.now()

@@ -290,3 +290,7 @@ MIDDLEWARE += [
 ]
 OTP_TOTP_ISSUER = PROGRAMME["name"]
 CSRF_FAILURE_VIEW = "fallmanagement.security.csrf_failure"
+
+# Funding reports: up to this many active participants a report is built during the page view;
+# larger ones run as a background task (`manage.py db_worker`).
+REPORT_INLINE_MAX = int(os.environ.get("REPORT_INLINE_MAX", "5000"))

@@ -10,7 +10,7 @@ from .models import ReportJob
 @task()
 def build_report_job(job_id: int) -> None:
     """Build a report job's file and store it in the job (downloadable by its owner only)."""
-    from .reporting.exports import build_report, render_report
+    from .reporting.exports import EXPORT_LANGUAGE, build_report, render_report
     from .reporting.periods import Period
 
     job = ReportJob.objects.select_related("owner", "scope_caseworker").get(pk=job_id)
@@ -22,7 +22,9 @@ def build_report_job(job_id: int) -> None:
 
     try:
         period = Period(job.period_start, job.period_end, job.period_label)
-        report = build_report(period, job.scope_caseworker, job.owner, progress=progress)
+        report = build_report(
+            period, job.scope_caseworker, job.owner, progress=progress, language=EXPORT_LANGUAGE
+        )
         content = render_report(report, job.format)
     except Exception as error:
         ReportJob.objects.filter(pk=job_id).update(

@@ -117,8 +117,12 @@ def _context(request: HttpRequest, participant: Participant, **forms) -> dict:
     open_followups = list(
         participant.followups.filter(done_on__isnull=True).order_by("due_on", "pk")[:10]
     )
+    failed_done_form = forms.pop("done_form", None)
     for followup in open_followups:
-        followup.done_form = FollowUpDoneForm(followup=followup, prefix=f"done-{followup.pk}")
+        if failed_done_form is not None and failed_done_form.followup.pk == followup.pk:
+            followup.done_form = failed_done_form
+        else:
+            followup.done_form = FollowUpDoneForm(followup=followup, prefix=f"done-{followup.pk}")
     current, upcoming = _current_and_next_placement(participant, today)
     status_form = forms.pop("status_form", None) or StatusChangeForm(participant=participant)
     context = {
@@ -303,9 +307,7 @@ def followup_done(request: HttpRequest, pk: int, followup_pk: int) -> HttpRespon
     )
     form = FollowUpDoneForm(request.POST, followup=followup, prefix=f"done-{followup.pk}")
     if not form.is_valid():
-        for error in form.errors.get("whereabouts", []):
-            messages.error(request, f"{followup.subject}: {error}")
-        return _render_casefile(request, participant, status=422)
+        return _render_casefile(request, participant, status=422, done_form=form)
     followup.done_on = timezone.localdate()
     followup.done_by = request.user
     followup.whereabouts = form.cleaned_data["whereabouts"]

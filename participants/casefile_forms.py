@@ -51,6 +51,7 @@ class CaseNoteForm(forms.ModelForm):
         )
         super().__init__(*args, **kwargs)
         self.fields["duration_minutes"].widget.attrs.update(min=1, max=600)
+        self.fields["contact_kind"].choices = CaseNote.ContactKind.choices
 
     def clean_date(self):
         return _not_in_future(
@@ -110,7 +111,7 @@ class FollowUpDoneForm(forms.Form):
 
     whereabouts = forms.ChoiceField(
         label=_("Verbleib"),
-        choices=[("", "---------"), *FollowUp.Whereabouts.choices],
+        choices=[("", _("– bitte wählen –")), *FollowUp.Whereabouts.choices],
         required=False,
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
@@ -122,6 +123,12 @@ class FollowUpDoneForm(forms.Form):
             FollowUp.Kind.WHEREABOUTS_4W,
             FollowUp.Kind.WHEREABOUTS_6M,
         )
+        widget = self.fields["whereabouts"].widget
+        if self.needs_whereabouts:
+            widget.attrs["required"] = True
+        if self.is_bound and self.errors.get("whereabouts"):
+            widget.attrs["class"] += " is-invalid"
+            widget.attrs["aria-describedby"] = f"{self['whereabouts'].id_for_label}-error"
 
     def clean_whereabouts(self):
         value = self.cleaned_data["whereabouts"]
@@ -161,6 +168,7 @@ class RecognitionForm(forms.ModelForm):
                 is_active=True
             ) | NetworkPartner.objects.filter(pk=self.instance.network_partner_id)
         self.fields["network_partner"].queryset = partners.order_by("name")
+        self.fields["network_partner"].empty_label = _("– kein Netzwerkpartner –")
 
     def clean(self):
         cleaned = super().clean()
@@ -199,13 +207,13 @@ class StatusChangeForm(forms.Form):
     exit_reason = forms.ChoiceField(
         label=_("Austrittsgrund"),
         required=False,
-        choices=[("", "---------"), *Participant.ExitReason.choices],
+        choices=[("", _("– bitte wählen –")), *Participant.ExitReason.choices],
         help_text=_("Nur beim Abschließen."),
     )
     placed_as = forms.ChoiceField(
         label=_("Vermittelt in"),
         required=False,
-        choices=[("", "---------"), *Participant.PlacedAs.choices],
+        choices=[("", _("– bitte wählen –")), *Participant.PlacedAs.choices],
         help_text=_("Nur bei „Vermittelt“."),
     )
 
@@ -222,7 +230,7 @@ class StatusChangeForm(forms.Form):
             ]
         self.targets = targets
         self.fields["to_status"].widget.choices = [
-            ("", "---------"),
+            ("", _("– bitte wählen –")),
             *((t, Participant.Status(t).label) for t in targets),
         ]
         if participant.is_closed:

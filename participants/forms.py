@@ -154,6 +154,8 @@ class ParticipantForm(VersionedFormMixin, forms.ModelForm):
             self.fields.pop("confirm_duplicate")
         if self.is_admin:
             self.fields["caseworker"].queryset = caseworkers()
+            # An unassigned case would be invisible to every caseworker.
+            self.fields["caseworker"].required = True
         else:
             # A new case belongs to the caseworker who creates it; only Administration
             # assigns or reassigns (see views.create / views.reassign).

@@ -3,7 +3,7 @@
 The search tolerates accents and transliteration variants: every term matches a participant
 when it is part of the unaccented names (`search_name`), when its phonetic skeleton
 (`fm_name_key`, migration 0002) starts one of the name keys, or when trigram word similarity
-is high. The best matches come first.
+is high (`%>`). All three conditions can use the GIN trigram indexes. The best matches come first.
 """
 
 import re
@@ -16,8 +16,6 @@ from fallmanagement.roles import Role, has_role
 
 from .models import Participant
 
-# word_similarity above this counts as a match even without a common substring or key.
-WORD_SIMILARITY_THRESHOLD = 0.5
 MAX_TERMS = 5
 
 
@@ -72,10 +70,10 @@ def search(queryset: QuerySet, text: str) -> QuerySet:
         if len(key) >= 2 and " " not in key:
             key_match = Q(name_keys__contains=f" {key}")
             condition |= key_match
+        # `%>` (pg_trgm.word_similarity_threshold, default 0.6) can use the GIN index.
+        condition |= Q(search_name__trigram_word_similar=plain)
         name = f"_sim_{len(ranks)}"
-        queryset = queryset.annotate(**{name: similarity})
-        condition |= Q(**{f"{name}__gte": WORD_SIMILARITY_THRESHOLD})
-        queryset = queryset.filter(condition)
+        queryset = queryset.filter(condition).annotate(**{name: similarity})
         # Spelling closest to the term first; a whole-word phonetic match adds a bonus.
         bonus = (
             Case(When(Q(name_keys__contains=f" {key} "), then=Value(0.5)), default=Value(0.0))

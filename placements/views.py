@@ -35,14 +35,9 @@ from .forms import (
     transition_form,
 )
 from .models import Assessment, Placement
+from .queries import visible_placements
 
 PER_PAGE = 25
-
-
-def visible_placements(user):
-    return Placement.objects.filter(
-        participant__in=Participant.objects.visible_to(user)
-    ).select_related("participant", "employer")
 
 
 def _get_placement(request: HttpRequest, pk: int) -> Placement:

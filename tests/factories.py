@@ -1,9 +1,11 @@
 """factory_boy factories for the core models (each app's tests may add their own)."""
 
 import datetime
+import functools
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from employers.models import ContactPerson, Employer, EmployerField, NetworkPartner
@@ -13,6 +15,12 @@ from participants.models import CaseNote, FollowUp, Participant
 from placements.models import Placement
 
 TODAY = datetime.date(2026, 11, 25)
+TEST_PASSWORD = "ein-sicheres-passwort-123"  # noqa: S105
+
+
+@functools.cache
+def _test_password_hash() -> str:
+    return make_password(TEST_PASSWORD)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -25,7 +33,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = "Erika"
     last_name = factory.Sequence(lambda n: f"Muster{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
-    password = factory.django.Password("ein-sicheres-passwort-123")
+    # argon2 is slow by design: hash the shared test password once per test run.
+    password = factory.LazyFunction(lambda: _test_password_hash())
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
@@ -127,4 +136,9 @@ class PlacementFactory(factory.django.DjangoModelFactory):
     planned_start = datetime.date(2026, 3, 2)
     planned_end = datetime.date(2026, 3, 29)
     legal_basis = Placement.LegalBasis.MILOG
+    # Signed and insured a week ahead, so that any state is valid (the rules' tests unset them).
+    agreement_signed_on = factory.LazyAttribute(lambda o: o.planned_start - datetime.timedelta(7))
+    insurance_confirmed_on = factory.LazyAttribute(
+        lambda o: o.planned_start - datetime.timedelta(7)
+    )
     created_by = factory.LazyAttribute(lambda o: o.participant.caseworker)

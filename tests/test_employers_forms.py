@@ -535,3 +535,21 @@ def test_network_directory_searches_name_and_topic(caseworker_client):
     assert names == ["Handwerkskammer"]
     page = caseworker_client.get(reverse("employers:network_list"), {"q": "volks"})
     assert [p.name for p in page.context["page"]] == ["Volkshochschule"]
+
+
+def test_network_partner_page_lists_recognitions_of_own_cases_only(caseworker_client, participant):
+    from participants.models import RecognitionProcedure
+
+    partner = NetworkPartnerFactory(name="Handwerkskammer")
+    RecognitionProcedure.objects.create(
+        participant=participant, reference_profession="Metallbauer", network_partner=partner
+    )
+    foreign = ParticipantFactory(first_name="Geheim", last_name="Fremd")
+    RecognitionProcedure.objects.create(
+        participant=foreign, reference_profession="Elektroniker", network_partner=partner
+    )
+    content = caseworker_client.get(
+        reverse("employers:network_detail", args=[partner.pk])
+    ).content.decode()
+    assert "Metallbauer" in content and participant.display_name in content
+    assert "Elektroniker" not in content and "Fremd" not in content

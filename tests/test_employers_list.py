@@ -145,3 +145,43 @@ def test_csv_export_for_german_excel_with_filter_and_log(admin_client_role, admi
 def test_csv_export_refused_for_caseworker(caseworker_client):
     assert caseworker_client.get(reverse("employers:export")).status_code == 403
     assert not AccessLog.objects.filter(action=AccessLog.Action.EXPORT).exists()
+
+
+def test_bad_filter_input_does_not_break_the_list(caseworker_client):
+    EmployerFactory(name="Metall")
+    response = caseworker_client.get(
+        reverse("employers:list"), {"state": "quatsch", "area": "x", "sort": "nix", "page": "z"}
+    )
+    assert response.status_code == 200
+
+
+def test_employer_page_query_count_is_constant(caseworker_client, caseworker):
+    from .factories import ParticipantFactory
+
+    e = EmployerFactory(capacity=5)
+    url = reverse("employers:detail", args=[e.pk])
+    PlacementFactory(employer=e, participant=ParticipantFactory(caseworker=caseworker))
+    with CaptureQueriesContext(connection) as few:
+        caseworker_client.get(url)
+    for i in range(15):
+        start = datetime.date(2025, 1, 6) + datetime.timedelta(days=35 * i)
+        PlacementFactory(
+            employer=e,
+            planned_start=start,
+            planned_end=start + datetime.timedelta(days=27),
+            state="beendet",
+            outcome="beschaeftigung",
+        )
+    with CaptureQueriesContext(connection) as many:
+        response = caseworker_client.get(url)
+    assert len(response.context["past_placements"]) == 15
+    assert len(response.context["current_placements"]) == 1
+    assert len(many) == len(few)
+
+
+def test_csv_export_neutralises_formulas_but_keeps_phone_numbers(admin_client_role):
+    EmployerFactory(name="=HYPERLINK(1)", phone="+49 561 12345")
+    response = admin_client_role.get(reverse("employers:export"))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[1][0] == "'=HYPERLINK(1)"
+    assert rows[1][7] == "+49 561 12345"

@@ -91,10 +91,17 @@ def test_administration_reads_but_gets_no_forms(admin_client_role, participant):
 
 @pytest.mark.parametrize("name", WRITE_URLS)
 def test_write_views_refuse_other_roles(
-    name, participant, other_caseworker_client, reporter_client, admin_client_role, client
+    name,
+    participant,
+    other_caseworker_client,
+    reporter_client,
+    admin_client_role,
+    no_role_client,
+    client,
 ):
     url = reverse(f"participants:{name}", args=[participant.pk])
     assert other_caseworker_client.post(url, {}).status_code == 404
+    assert no_role_client.post(url, {}).status_code == 403
     assert reporter_client.post(url, {}).status_code == 403
     assert admin_client_role.post(url, {}).status_code == 403
     response = client.post(url, {})
@@ -521,3 +528,30 @@ def test_case_file_query_count_is_constant(
         FollowUpFactory(participant=participant, subject=f"WV {i}")
     with django_assert_max_num_queries(22):
         assert caseworker_client.get(url).status_code == 200
+
+
+def test_case_file_markup_is_accessible_and_csp_clean(caseworker_client, participant):
+    CaseNoteFactory(participant=participant)
+    body = caseworker_client.get(detail_url(participant)).content.decode()
+    assert body.count("<h1") == 1
+    assert "style=" not in body
+    assert "<script>" not in body
+    assert " onclick=" not in body
+    # Every form field of the in-page forms has a label.
+    for field in ("id_note-date", "id_note-text", "id_goal-text", "id_followup-subject"):
+        assert f'for="{field}"' in body
+
+
+def test_show_more_with_htmx_returns_only_the_timeline(caseworker_client, participant):
+    for i in range(55):
+        CaseNoteFactory(participant=participant, text=f"Notiz {i}")
+    url = detail_url(participant)
+    first = caseworker_client.get(url)
+    assert "Ältere Einträge anzeigen" in first.content.decode()
+    response = caseworker_client.get(
+        url, {"anzahl": "100"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="timeline"
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="timeline">')
+    assert body.count('class="timeline-entry') == 55
+    assert "Ältere Einträge anzeigen" not in body

@@ -488,3 +488,10 @@ def test_concurrent_edit_is_refused_with_409_and_input_kept(caseworker, particip
     assert participant.version == 2
     # The refused save wrote nothing, not even its formset rows.
     assert not participant.languages.exists()
+
+
+def test_administration_cannot_leave_a_case_unassigned(admin_client_role, participant, caseworker):
+    response = admin_client_role.post(edit_url(participant), edit_data(participant, caseworker=""))
+    assert response.status_code == 400
+    participant.refresh_from_db()
+    assert participant.caseworker == caseworker

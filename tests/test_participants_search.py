@@ -80,6 +80,12 @@ def test_partial_name_and_small_typo_match(people):
     assert ranked("Kowalenko") == ["Olena Kovalenko"]
 
 
+def test_german_transliteration_meets_english_one(people, caseworker):
+    ParticipantFactory(caseworker=caseworker, first_name="Oksana", last_name="Shevchenko")
+    assert ranked("Schewtschenko") == ["Oksana Shevchenko"]
+    assert ranked("kowal") == ["Olena Kovalenko"]
+
+
 def test_every_term_must_match(people):
     assert ranked("mohammed haddad") == ["Mohamad Haddad"]
     assert ranked("anna kovalenko") == []

@@ -554,3 +554,65 @@ def test_start_refuses_a_case_status_change_that_is_not_allowed(caseworker_clien
     )
     placement.refresh_from_db()
     assert placement.state == S.AGREED
+
+
+def test_overlap_caught_only_by_the_database_is_shown_as_form_error(
+    caseworker_client, participant, monkeypatch
+):
+    # As if another caseworker saved an overlapping internship between clean() and save().
+    from placements import rules
+
+    PlacementFactory(
+        participant=participant, planned_start=D(2026, 12, 10), planned_end=D(2026, 12, 20)
+    )
+    monkeypatch.setattr(rules, "overlapping_internships", lambda p: Placement.objects.none())
+    url = reverse("placements:create") + f"?participant={participant.pk}"
+    response = caseworker_client.post(url, form_data(employer=EmployerFactory()))
+    assert response.status_code == 200
+    assert (
+        "Für diese:n Teilnehmende:n gibt es in diesem Zeitraum schon ein Praktikum."
+        in response.content.decode()
+    )
+    assert Placement.objects.count() == 1
+
+
+def test_list_partial_for_participant_and_employer_pages(caseworker, participant, completed):
+    from django.template.loader import render_to_string
+
+    from placements.queries import placements_of_employer, placements_of_participant
+
+    foreign = PlacementFactory(
+        employer=completed.employer, planned_start=D(2026, 6, 1), planned_end=D(2026, 6, 5)
+    )
+    assert list(placements_of_participant(caseworker, participant)) == [completed]
+    assert list(placements_of_employer(caseworker, completed.employer)) == [completed]
+    html = render_to_string(
+        "placements/partials/list.html",
+        {"placements": placements_of_employer(caseworker, completed.employer)},
+    )
+    assert reverse("placements:detail", args=[completed.pk]) in html
+    assert reverse("placements:detail", args=[foreign.pk]) not in html
+
+
+def test_running_internship_cannot_lose_its_agreement_in_the_edit_form(
+    caseworker_client, participant
+):
+    placement = PlacementFactory(
+        participant=participant,
+        state=S.RUNNING,
+        actual_start=D(2026, 3, 2),
+        agreement_signed_on=D(2026, 2, 20),
+        insurance_confirmed_on=D(2026, 2, 21),
+    )
+    data = form_data(
+        employer=placement.employer,
+        planned_start="2026-03-02",
+        planned_end="2026-03-29",
+        insurance_confirmed_on="2026-02-21",
+        version=placement.version,
+    )
+    response = caseworker_client.post(reverse("placements:edit", args=[placement.pk]), data)
+    assert response.status_code == 200
+    assert "Ein laufendes Praktikum braucht die Vereinbarung." in response.content.decode()
+    placement.refresh_from_db()
+    assert placement.agreement_signed_on == D(2026, 2, 20)

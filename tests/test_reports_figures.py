@@ -4,6 +4,7 @@ with the expected numbers worked out below; plus the boundary cases."""
 import datetime
 
 import pytest
+from django.utils import translation
 
 from fallmanagement.models import KldbGroup
 from fallmanagement.reporting.figures import Context, compute_tables
@@ -24,6 +25,12 @@ from .factories import (
 D = datetime.date
 H1_2025 = Period.half(2025, 1)  # 01.01.2025 – 30.06.2025 (181 days)
 S = Participant.Status
+
+
+@pytest.fixture(autouse=True)
+def german():
+    with translation.override("de"):
+        yield
 
 
 def values(tables, key: str) -> dict[str, list]:

@@ -1,8 +1,10 @@
 """The report page and its exports: who may use them, what they contain (aggregates only),
 issued reports that never change, and background jobs for large reports."""
 
+import base64
 import datetime
 import io
+import re
 import zipfile
 
 import pytest
@@ -147,6 +149,10 @@ def test_page_shows_charts_as_images_without_scripts(reporter_client, cohort):
     response = reporter_client.get(url("reports:index"))
     assert response.text.count('src="data:image/svg+xml;base64,') == 3
     assert "<script" not in response.text.split("<main")[1].split("</main>")[0]
+    for encoded in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', response.text):
+        svg = base64.b64decode(encoded).decode()
+        assert svg.startswith("<svg")
+        assert "<script" not in svg
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "csv", "xlsx"])

@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def production_env() -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_DEBUG", "DJANGO_TESTING"}}
+    # A fresh production process: none of the test run's development switches.
+    dev_only = {"DJANGO_DEBUG", "DJANGO_TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in dev_only}
     env.update(
         SECRET_KEY=secrets.token_urlsafe(60),
         ALLOWED_HOSTS="fallmanagement.example.org",

@@ -52,16 +52,28 @@ def _clean(svg: str) -> str:
     return SCRIPT_RE.sub("", svg)
 
 
-def _values(table: dict, column: int, *, skip_total: bool = True) -> list[tuple[str, int | None]]:
+def _values(table: dict, column: int) -> list[tuple[str, int | None]]:
+    """The breakdown cells of a column (no totals, subtotals or rates)."""
     return [
         (row["label"], row["cells"][column]["value"])
         for row in table["rows"]
-        if not (skip_total and row["kind"] == "total")
+        if row["kind"] == "count"
     ]
 
 
+def _integer_axis(values) -> dict:
+    """Whole-number ticks on the value axis (counts of persons, not 0.2 steps)."""
+    top = max([v for v in values if v] or [1])
+    step = max(1, -(-top // 8))
+    ticks = list(range(0, top + step, step))
+    return {"range": (0, ticks[-1]), "y_labels": ticks}
+
+
 def months_chart(table: dict) -> str:
-    chart = pygal.Bar(**CONFIG, title=table["title"], x_label_rotation=0)
+    all_values = [v for c in range(len(table["columns"])) for _l, v in _values(table, c)]
+    chart = pygal.Bar(
+        **CONFIG, **_integer_axis(all_values), title=table["title"], x_label_rotation=0
+    )
     chart.x_labels = [label for label, _v in _values(table, 0)]
     for column, name in enumerate(table["columns"]):
         chart.add(name, [value for _label, value in _values(table, column)])
@@ -71,7 +83,9 @@ def months_chart(table: dict) -> str:
 def horizontal_chart(table: dict) -> str:
     data = [(label, value) for label, value in _values(table, 0) if value]
     config = {**CONFIG, "height": max(200, 60 + 38 * len(data)), "show_legend": False}
-    chart = pygal.HorizontalBar(**config, title=table["title"])
+    chart = pygal.HorizontalBar(
+        **config, **_integer_axis([v for _l, v in data]), title=table["title"]
+    )
     chart.x_labels = [label[:60] for label, _v in data]
     chart.add(table["columns"][0], [value for _label, value in data])
     return chart.render(is_unicode=True)
@@ -95,7 +109,8 @@ def render_charts(tables: list[dict]) -> dict[str, dict]:
         charts[table["key"]] = {
             "svg": svg,
             "data_uri": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
-            "alt": _("Diagramm: %(title)s. Die Werte stehen in der Tabelle.")
+            "alt": _("Diagramm: %(title)s. Die Werte stehen in der Tabelle darunter.")
             % {"title": table["title"]},
+            "note": _("Gesperrte Werte („< 3“, „x“) erscheinen im Diagramm nicht (kein Balken)."),
         }
     return charts

@@ -9,7 +9,7 @@ import io
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -20,6 +20,9 @@ from .charts import render_charts
 from .figures import compute_report
 from .periods import Period
 from .suppression import SECONDARY_TEXT, SUPPRESSED_TEXT
+
+# Documents for the funder are German (the PDF is tagged lang="de"), whatever the UI language.
+EXPORT_LANGUAGE = "de"
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -58,7 +61,13 @@ def scope_label(caseworker) -> str:
     }
 
 
-def build_report(period: Period, caseworker, created_by, *, progress=None) -> Report:
+def build_report(
+    period: Period, caseworker, created_by, *, progress=None, language: str | None = None
+) -> Report:
+    """Compute the report; `language` fixes the language of labels (exports: German)."""
+    if language:
+        with translation.override(language):
+            return build_report(period, caseworker, created_by, progress=progress)
     return Report(
         period=period,
         scope_label=scope_label(caseworker),
@@ -171,4 +180,5 @@ RENDERERS = {"pdf": render_report_pdf, "csv": render_report_csv, "xlsx": render_
 
 
 def render_report(report: Report, fmt: str) -> bytes:
-    return RENDERERS[fmt](report)
+    with translation.override(EXPORT_LANGUAGE):
+        return RENDERERS[fmt](report)

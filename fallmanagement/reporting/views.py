@@ -22,7 +22,7 @@ from fallmanagement.models import AccessLog, IssuedReport, ReportJob
 from fallmanagement.roles import Role, has_role, role_required
 
 from .charts import render_charts
-from .exports import CONTENT_TYPES, build_report, render_report, render_report_pdf
+from .exports import CONTENT_TYPES, EXPORT_LANGUAGE, build_report, render_report
 from .figures import Context
 from .periods import Period
 from .suppression import SECONDARY_TEXT, SUPPRESSED_TEXT
@@ -199,7 +199,7 @@ def report_export(request: HttpRequest, fmt: str) -> HttpResponse:
             _("Dieser Bericht ist groß und wird im Hintergrund erstellt."),
         )
         return redirect(f"{reverse('reports:index')}?{_query(form)}")
-    report = build_report(form.period, form.scope, request.user)
+    report = build_report(form.period, form.scope, request.user, language=EXPORT_LANGUAGE)
     content = render_report(report, fmt)
     log_access(request, AccessLog.Action.EXPORT, object_type="report")
     return _attachment(content, fmt, report.filename(fmt))
@@ -218,8 +218,8 @@ def report_issue(request: HttpRequest) -> HttpResponse:
             "reports/issue_confirm.html",
             {"form": form, "period": form.period, "scope": form.scope, "query": _query(form)},
         )
-    report = build_report(form.period, form.scope, request.user)
-    pdf = render_report_pdf(report)
+    report = build_report(form.period, form.scope, request.user, language=EXPORT_LANGUAGE)
+    pdf = render_report(report, "pdf")
     with transaction.atomic():
         issued = IssuedReport.objects.create(
             period_start=report.period.start,

@@ -19,7 +19,9 @@ AS $$ SELECT public.unaccent('public.unaccent'::regdictionary, $1) $$;
 -- (a | e i y -> i | o u -> u); a word keeps only its first vowel (an initial vowel becomes
 -- "a"); a final h is dropped and doubled letters collapse:
 -- Mohammed/Muhammad/Mohamad/Mohamud -> muhmd, Hussein/Husein -> husn, Hassan -> hasn,
--- Müller/Mueller -> mulr, Yusuf/Youssef -> asf.
+-- Müller/Mueller -> mulr, Yusuf/Youssef -> asf. German spellings of transliterated names
+-- meet the English ones: w -> v, tsch -> ch, sch -> sh, ph -> f, ck -> k
+-- (Kowalenko/Kovalenko -> kuvlnk, Schewtschenko/Shevchenko -> shivchnk).
 CREATE OR REPLACE FUNCTION fm_name_key(text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
 AS $$
@@ -32,8 +34,10 @@ SELECT lower(btrim(regexp_replace(
             regexp_replace(
               regexp_replace(
                 translate(
-                  regexp_replace(lower(public.fm_unaccent($1)), '[^a-z]+', ' ', 'g'),
-                  'eiouy', 'iiuui'),
+                  regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+                    regexp_replace(lower(public.fm_unaccent($1)), '[^a-z]+', ' ', 'g'),
+                    'tsch', 'ch', 'g'), 'sch', 'sh', 'g'), 'ph', 'f', 'g'), 'ck', 'k', 'g'),
+                  'eiouyw', 'iiuuiv'),
                 '(^| )[aiu]', '\1A', 'g'),
               '(^| )([^aiuAIU ]+)a', '\1\2A', 'g'),
             '(^| )([^aiuAIU ]+)i', '\1\2I', 'g'),

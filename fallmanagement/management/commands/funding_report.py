@@ -6,8 +6,9 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
-from fallmanagement.reporting.exports import Report, render_report, scope_label
+from fallmanagement.reporting.exports import EXPORT_LANGUAGE, Report, render_report, scope_label
 from fallmanagement.reporting.figures import compute_report
 from fallmanagement.reporting.periods import Period
 
@@ -49,12 +50,13 @@ class Command(BaseCommand):
                 caseworker = get_user_model().objects.get(username=options["caseworker"])
             except get_user_model().DoesNotExist as error:
                 raise CommandError("Unbekannte Fallmanager:in.") from error
-        period = Period.free(start, end)
-        report = Report(
-            period=period,
-            scope_label=scope_label(caseworker),
-            created_by="manage.py funding_report",
-            tables=compute_report(period, caseworker),
-        )
+        with translation.override(EXPORT_LANGUAGE):
+            period = Period.free(start, end)
+            report = Report(
+                period=period,
+                scope_label=scope_label(caseworker),
+                created_by="manage.py funding_report",
+                tables=compute_report(period, caseworker),
+            )
         output.write_bytes(render_report(report, fmt))
         self.stdout.write(f"Förderbericht {period.label} ({fmt}) geschrieben: {output}")
