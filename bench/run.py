@@ -26,6 +26,7 @@ import pkgutil
 import platform
 import re
 import secrets
+import signal
 import statistics
 import subprocess  # noqa: S404
 import sys
@@ -875,6 +876,8 @@ def table(result: dict) -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    # Stopped with SIGTERM (kill, timeout): unwind, so that gunicorn is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.perf_counter()
     base_url = os.environ.get("DATABASE_URL")
     if not base_url:
