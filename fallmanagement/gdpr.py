@@ -7,6 +7,7 @@ import logging
 
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from participants.models import Participant
@@ -169,6 +170,7 @@ def anonymise(participant: Participant) -> None:
             "first_name": ANONYMISED,
             "last_name": ANONYMISED,
             "anonymised_at": timezone.now(),
+            "version": F("version") + 1,  # an edit form still open must not write back
             **_blank_text(Participant, BLANK_TEXT_FIELDS),
             **dict.fromkeys(BLANK_DATE_FIELDS),
         }

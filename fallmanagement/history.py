@@ -22,6 +22,7 @@ from collections.abc import Iterator
 import pghistory
 import pgtrigger
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from employers.models import ContactPerson
 from participants.models import (
@@ -167,6 +168,8 @@ def participant_event_querysets(participant_id: int) -> list[tuple[type, models.
 
 def _value(field: models.Field, event) -> object:
     value = getattr(event, field.attname)
+    if isinstance(value, bool):
+        return _("ja") if value else _("nein")
     if getattr(field, "choices", None) and value not in (None, ""):
         return dict(field.flatchoices).get(value, value)
     return value
@@ -176,7 +179,7 @@ def snapshot_fields(event) -> list[models.Field]:
     return [
         f
         for f in event._meta.concrete_fields
-        if not f.name.startswith("pgh_") and f.name not in NOISE_FIELDS
+        if not f.name.startswith("pgh_") and f.name not in NOISE_FIELDS and f.name != "id"
     ]
 
 

@@ -1,5 +1,8 @@
 """Request middleware: no caching of pages that may show personal data."""
 
+import logging
+import re
+
 
 class NoStoreMiddleware:
     """Pages of logged-in users may show social data: browsers and proxies must not keep them."""
@@ -84,3 +87,20 @@ class SecurityEventMiddleware:
 
             record_event(request, "forbidden")
         return response
+
+
+class StripQueryStringFilter(logging.Filter):
+    """Logging filter: cut query strings from every logged URL (names, search terms ...).
+
+    Installed on the console handler (settings.LOGGING), so the development server's request
+    lines (`django.server`) and any other log line carry paths only.
+    """
+
+    URL_WITH_QUERY = re.compile(r"(/[^\s?\"']*)\?[^\s\"']*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "?" in message:
+            record.msg = self.URL_WITH_QUERY.sub(r"\1", message)
+            record.args = ()
+        return True

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import DatabaseError, transaction
+from django.db.models.signals import post_migrate, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -46,7 +47,7 @@ def record_event(
     detail: str = "",
 ) -> SecurityEvent | None:
     """Store a security event and write a log line without personal data."""
-    if request is not None and user is None:
+    if request is not None and user is None and not getattr(request, "_fm_anonymous_event", False):
         request_user = getattr(request, "user", None)
         if request_user is not None and request_user.is_authenticated:
             user = request_user
@@ -96,6 +97,8 @@ def _on_login_failed(sender, credentials, request=None, **kwargs):
     # username field must not end up in the log.
     name = str(credentials.get("username", ""))[:150]
     user = get_user_model().objects.filter(username=name).first() if name else None
+    if request is not None:
+        request._fm_anonymous_event = True  # never attribute it to a logged-in session
     record_event(
         request,
         SecurityEvent.Kind.LOGIN_FAILED,
@@ -234,3 +237,42 @@ def _extend_role_permissions() -> None:
 
 
 _extend_role_permissions()
+
+
+def axes_username(request, credentials=None) -> str:
+    """AXES_USERNAME_CALLABLE: the attempted username, cut to the column sizes (no 500 on
+    overlong input) and without NUL characters."""
+    name = (credentials or {}).get("username")
+    if name is None and request is not None:
+        name = getattr(request, "POST", {}).get("username", "")
+    return str(name or "").replace("\x00", "")[:150]
+
+
+def _on_user_pre_save(sender, instance, raw=False, **kwargs):
+    """Record password changes (by the user or by Administration) as security events."""
+    if raw or instance.pk is None:
+        return
+    old = sender.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
+    # set_password() was called (a rehash on login after a hasher upgrade counts too).
+    if (
+        old is not None
+        and old != instance.password
+        and getattr(instance, "_password", None) is not None
+    ):
+        record_event(None, SecurityEvent.Kind.PASSWORD_CHANGED, user=instance)
+
+
+pre_save.connect(_on_user_pre_save, sender=get_user_model(), dispatch_uid="fm_password_changed")
+
+
+def _sync_roles_after_every_app(**kwargs) -> None:
+    # apps.py syncs the role permissions after fallmanagement's post_migrate, when on a fresh
+    # database the permissions of the later apps (and of fallmanagement itself: auth creates
+    # them in a handler connected after ours) do not exist yet. Syncing after every app's
+    # post_migrate makes the last run see them all.
+    from .roles import sync_role_permissions
+
+    sync_role_permissions(**kwargs)
+
+
+post_migrate.connect(_sync_roles_after_every_app, dispatch_uid="fm_sync_roles_every_app")

@@ -294,3 +294,12 @@ CSRF_FAILURE_VIEW = "fallmanagement.security.csrf_failure"
 # Funding reports: up to this many active participants a report is built during the page view;
 # larger ones run as a background task (`manage.py db_worker`).
 REPORT_INLINE_MAX = int(os.environ.get("REPORT_INLINE_MAX", "5000"))
+
+AXES_USERNAME_CALLABLE = "fallmanagement.security.axes_username"
+# Successful logins/logouts are recorded as SecurityEvent; axes keeps only failed attempts.
+AXES_DISABLE_ACCESS_LOG = True
+# Every log line: URLs without query strings (see fallmanagement.security).
+LOGGING["filters"] = {
+    "no_query_strings": {"()": "fallmanagement.middleware.StripQueryStringFilter"}
+}
+LOGGING["handlers"]["console"]["filters"] = ["no_query_strings"]

@@ -207,3 +207,25 @@ def test_other_participants_history_is_not_mixed_in(admin_client_role, participa
     response = admin_client_role.get(reverse("audit:participant_history", args=[participant.pk]))
     assert "Fremdperson" not in response.content.decode()
     assert other.pk != participant.pk
+
+
+def test_contact_persons_of_employers_are_tracked():
+    from employers.models import ContactPerson
+
+    from .factories import ContactPersonFactory
+
+    person = ContactPersonFactory(name="Jörg Hofmann")
+    ContactPerson.objects.filter(pk=person.pk).update(phone="0561 999")
+    ContactPerson.objects.filter(pk=person.pk).delete()
+    labels = list(
+        event_model(ContactPerson)
+        .objects.filter(pgh_obj_id=person.pk)
+        .order_by("pgh_id")
+        .values_list("pgh_label", flat=True)
+    )
+    assert labels == ["insert", "update", "delete"]
+
+
+def test_administration_maintains_2fa_policy_and_reads_security_log_in_admin(admin_client_role):
+    assert admin_client_role.get("/admin/fallmanagement/rolesecuritypolicy/add/").status_code == 200
+    assert admin_client_role.get("/admin/fallmanagement/securityevent/").status_code == 200

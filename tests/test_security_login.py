@@ -143,3 +143,35 @@ def test_wrong_token_keeps_the_user_out_and_is_recorded(caseworker, client):
 def test_other_roles_are_not_affected_by_a_casework_policy(reporter_client):
     RoleSecurityPolicy.objects.create(role=Role.CASEWORK, require_2fa=True)
     assert reporter_client.get(reverse("home")).status_code == 200
+
+
+def test_password_change_is_a_security_event(caseworker_client):
+    new = "ein-ganz-neues-passwort-456"
+    caseworker_client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    event = SecurityEvent.objects.get(kind="password_changed")
+    assert event.username == "sabine"
+
+
+def test_log_lines_lose_their_query_strings():
+    from fallmanagement.middleware import StripQueryStringFilter
+
+    record = logging.LogRecord(
+        "django.server",
+        logging.WARNING,
+        __file__,
+        1,
+        '"%s" %s %s',
+        ("GET /teilnehmende/?q=Husein+Al+Qasin&page=2 HTTP/1.1", 404, 179),
+        None,
+    )
+    assert StripQueryStringFilter().filter(record)
+    assert record.getMessage() == '"GET /teilnehmende/ HTTP/1.1" 404 179'
+
+
+def test_console_handler_uses_the_query_string_filter():
+    from django.conf import settings
+
+    assert "no_query_strings" in settings.LOGGING["handlers"]["console"]["filters"]
