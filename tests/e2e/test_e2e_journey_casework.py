@@ -57,3 +57,69 @@ def test_caseworker_takes_in_a_participant_and_finds_an_employer(page, axe, tran
     page.wait_for_load_state()
     assert "/einsaetze/neu/" in page.url
     assert_no_axe_violations(page, axe)
+
+
+def test_caseworker_runs_a_four_week_internship_and_downloads_the_certificate(
+    page, axe, transactional_db
+):
+    import datetime
+
+    from placements.models import Placement
+    from tests.factories import ParticipantFactory
+
+    sabine = make_user(Role.CASEWORK, username="sabine", first_name="Sabine", last_name="Krüger")
+    participant = ParticipantFactory(
+        caseworker=sabine, first_name="Husein", last_name="Al Qasin", status="profiling"
+    )
+    field = EmployerFieldFactory()
+    ContactPersonFactory(employer=field.employer)
+    start = datetime.date.today() - datetime.timedelta(days=40)
+    end = start + datetime.timedelta(days=27)  # four weeks, end inclusive
+    login(page, sabine)
+
+    page.goto(f"/einsaetze/neu/?participant={participant.pk}&employer={field.employer.pk}")
+    page.fill("#id_job_title", "Helfer Metallbau")
+    page.fill("#id_planned_start", start.isoformat())
+    page.fill("#id_planned_end", end.isoformat())
+    page.select_option("#id_legal_basis", Placement.LegalBasis.MILOG)
+    page.fill("#id_agreement_signed_on", (start - datetime.timedelta(days=5)).isoformat())
+    page.fill("#id_insurance_confirmed_on", (start - datetime.timedelta(days=4)).isoformat())
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    placement = Placement.objects.get(participant=participant)
+    assert page.url.endswith(f"/einsaetze/{placement.pk}/")
+    assert_no_axe_violations(page, axe)
+
+    # Planned -> agreed -> running -> completed, each with its own small form.
+    for label, state in (
+        ("Vereinbarung festhalten", Placement.State.AGREED),
+        ("Einsatz beginnt", Placement.State.RUNNING),
+        ("Einsatz beenden", Placement.State.COMPLETED),
+    ):
+        page.get_by_role("button", name=label).click()
+        page.wait_for_load_state()
+        placement.refresh_from_db()
+        assert placement.state == state, page.locator("main").inner_text()[:500]
+
+    # The employer's assessment and the outcome.
+    page.get_by_role("link", name="Beurteilung erfassen").click()
+    for name in Placement.assessment.related.related_model.RATED_FIELDS:
+        page.locator(f"input[name={name}][value='2']").check()
+    page.select_option("#id_recommendation", "empfohlen")
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    assert Placement.objects.get(pk=placement.pk).assessment.punctuality == 2
+    page.select_option("#id_outcome", Placement.Outcome.APPRENTICESHIP)
+    page.get_by_role("button", name="Ergebnis speichern").click()
+    page.wait_for_load_state()
+    placement.refresh_from_db()
+    assert placement.outcome == Placement.Outcome.APPRENTICESHIP
+    assert_no_axe_violations(page, axe)
+
+    # The certificate opens inline: fetch it with the browser's session.
+    page.goto(f"/einsaetze/{placement.pk}/")
+    link = page.get_by_role("link", name="Praktikumsbescheinigung (PDF, deutsch)")
+    response = page.context.request.get(link.get_attribute("href"))
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF")
