@@ -32,6 +32,7 @@ class RejectNulBytesMiddleware:
 
     def __call__(self, request):
         from django.http import HttpResponseBadRequest
+        from django.utils.translation import gettext
 
         bad = "\x00" in request.path
         if not bad:
@@ -44,7 +45,9 @@ class RejectNulBytesMiddleware:
 
             record_event(request, "bad_request", detail="NUL byte in request")
             return HttpResponseBadRequest(
-                "Die Eingabe enthält ungültige Steuerzeichen (NUL). Bitte entfernen Sie diese."
+                gettext(
+                    "Die Eingabe enthält ungültige Steuerzeichen (NUL). Bitte entfernen Sie diese."
+                )
             )
         return self.get_response(request)
 

@@ -155,9 +155,11 @@ def test_hostile_input_to_every_form(world, caseworker, administrator):
                 if action.startswith(SKIP_PREFIXES) or "loeschen" in action:
                     continue
                 for name, payload in PAYLOADS.items():
-                    response = client.post(action, form_data(form["fields"], payload))
+                    data = form_data(form["fields"], payload)
+                    response = client.post(action, data)
                     assert response.status_code < 500, (action, name)
-                    if name == "nul":
+                    # A form without free-text fields carries no payload and may succeed.
+                    if name == "nul" and payload in data.values():
                         assert response.status_code in {200, 400}, (action, name)
                     assert_escaped(response.content.decode(errors="replace"))
                     tried.append((action, name))
