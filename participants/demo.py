@@ -139,6 +139,16 @@ NOTE_TEXTS = [
 ]
 
 
+# Choice values looked up once (enum `.values` builds a new list on every access: slow at 100 000).
+CONTACT_KINDS = CaseNote.ContactKind.values
+WHEREABOUTS = FollowUp.Whereabouts.values
+GERMAN_LEVELS = [lv for lv, _l in Participant.GermanLevel.choices]
+EXIT_REASONS = Participant.ExitReason.values
+ISCED_LEVELS = Participant.Isced.values
+PLACED_AS = Participant.PlacedAs.values
+RECOGNITION_STATES = RecognitionProcedure.State.values
+
+
 def weighted(rng: random.Random, pairs):
     return rng.choices([p for p, _w in pairs], weights=[w for _p, w in pairs])[0]
 
@@ -178,7 +188,7 @@ def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
         residence = weighted(rng, RESIDENCE_MIX)
         needs_permit = residence in Participant.PERMIT_REQUIRED_STATUSES
         level_entry = rng.choice(["keine", "A1", "A1", "A2", "A2", "B1"])
-        levels = [lv for lv, _l in Participant.GermanLevel.choices]
+        levels = GERMAN_LEVELS
         level_now = levels[min(levels.index(level_entry) + rng.randint(0, 2), len(levels) - 2)]
         exit_date = exit_reason = None
         if status == S.CLOSED:
@@ -186,9 +196,7 @@ def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
                 today - datetime.timedelta(days=1),
                 entry + datetime.timedelta(days=rng.randint(90, 500)),
             )
-            exit_reason = rng.choices(
-                Participant.ExitReason.values, weights=[25, 20, 10, 10, 10, 8, 12, 5]
-            )[0]
+            exit_reason = rng.choices(EXIT_REASONS, weights=[25, 20, 10, 10, 10, 8, 12, 5])[0]
         participants.append(
             Participant(
                 last_name=last,
@@ -216,7 +224,7 @@ def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
                 german_level=level_now,
                 german_level_at_entry=level_entry,
                 school_years=rng.randint(0, 14),
-                isced_level=rng.choices(Participant.Isced.values, weights=[45, 40, 15])[0],
+                isced_level=rng.choices(ISCED_LEVELS, weights=[45, 40, 15])[0],
                 has_documents=rng.random() < 0.4,
                 interests="Handwerkliche Arbeit, möchte schnell Geld verdienen.",
                 motivation="Hoch, möchte unabhängig von Sozialleistungen leben.",
@@ -228,9 +236,7 @@ def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
                 entry_date=entry,
                 status=status,
                 status_before_pause=S.PROFILING if status == S.PAUSED else "",
-                placed_as=rng.choice(Participant.PlacedAs.values)
-                if status in (S.PLACED, S.AFTERCARE)
-                else "",
+                placed_as=rng.choice(PLACED_AS) if status in (S.PLACED, S.AFTERCARE) else "",
                 exit_date=exit_date,
                 exit_reason=exit_reason or "",
             )
@@ -247,14 +253,14 @@ def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
         interests += [Through(participant_id=p.pk, kldbgroup_id=g.pk) for g in own]
         experiences.append(
             VocationalExperience(
-                participant=p,
-                kldb_group=own[0],
+                participant_id=p.pk,
+                kldb_group_id=own[0].pk,
                 years=rng.randint(1, 12),
                 description="Tätigkeit im Herkunftsland",
             )
         )
         for lang in ORIGINS[p.country_of_origin.code][4][:2]:
-            languages.append(Language(participant=p, language=lang, level="Muttersprache"))
+            languages.append(Language(participant_id=p.pk, language=lang, level="Muttersprache"))
         # Status history along the workflow up to the current status.
         path = (
             STATUS_ORDER[: STATUS_ORDER.index(p.status) + 1]
@@ -266,11 +272,11 @@ def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
         for step in path:
             changes.append(
                 StatusChange(
-                    participant=p,
+                    participant_id=p.pk,
                     from_status=previous,
                     to_status=step,
                     changed_on=day,
-                    changed_by=caseworker,
+                    changed_by_id=caseworker.pk,
                     reason="" if previous else "Aufnahme ins Programm",
                 )
             )
@@ -279,20 +285,20 @@ def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
         for k in range(rng.randint(2, 10)):
             notes.append(
                 CaseNote(
-                    participant=p,
+                    participant_id=p.pk,
                     date=min(today, p.entry_date + datetime.timedelta(days=rng.randint(0, 400))),
-                    contact_kind=rng.choice(CaseNote.ContactKind.values),
+                    contact_kind=rng.choice(CONTACT_KINDS),
                     duration_minutes=rng.choice([15, 30, 45, 60, 90]),
                     with_interpreter=rng.random() < 0.3,
                     text=NOTE_TEXTS[(p.pk + k) % len(NOTE_TEXTS)],
                     confidential=rng.random() < 0.05,
-                    author=caseworker,
+                    author_id=caseworker.pk,
                 )
             )
         if p.status != S.CLOSED:
             followups.append(
                 FollowUp(
-                    participant=p,
+                    participant_id=p.pk,
                     due_on=today + datetime.timedelta(days=rng.randint(-10, 20)),
                     subject=rng.choice(
                         [
@@ -302,16 +308,16 @@ def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
                             "Rückruf Betrieb",
                         ]
                     ),
-                    created_by=caseworker,
+                    created_by_id=caseworker.pk,
                 )
             )
             goals.append(
                 Goal(
-                    participant=p,
+                    participant_id=p.pk,
                     text="Deutsch B1 bis Jahresende",
                     agreed_on=p.entry_date,
                     due_on=p.entry_date + datetime.timedelta(days=300),
-                    author=caseworker,
+                    author_id=caseworker.pk,
                 )
             )
         else:
@@ -323,21 +329,21 @@ def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
                 done = due <= today
                 followups.append(
                     FollowUp(
-                        participant=p,
+                        participant_id=p.pk,
                         kind=kind,
                         due_on=due,
                         subject=str(kind.label),
                         done_on=due if done else None,
-                        done_by=caseworker if done else None,
-                        whereabouts=rng.choice(FollowUp.Whereabouts.values) if done else "",
-                        created_by=caseworker,
+                        done_by_id=caseworker.pk if done else None,
+                        whereabouts=rng.choice(WHEREABOUTS) if done else "",
+                        created_by_id=caseworker.pk,
                     )
                 )
         if p.has_documents and rng.random() < 0.5:
-            state = rng.choice(RecognitionProcedure.State.values)
+            state = rng.choice(RECOGNITION_STATES)
             recognitions.append(
                 RecognitionProcedure(
-                    participant=p,
+                    participant_id=p.pk,
                     reference_profession=rng.choice(
                         [
                             "Elektroniker/in",

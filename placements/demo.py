@@ -10,6 +10,10 @@ from .models import Assessment, CheckIn, Placement
 
 S = Participant.Status
 P = Placement.State
+# Choice values looked up once (enum `.values` builds a new list on every access).
+RATINGS = CheckIn.Rating.values
+RECOMMENDATIONS = Assessment.Recommendation.values
+OUTCOMES = Placement.Outcome.values
 
 
 def create(rng: random.Random, participants, employers) -> list[Placement]:
@@ -40,7 +44,7 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
         end = start + datetime.timedelta(days=27)
         agreed = state != P.PLANNED
         placement = Placement(
-            participant=p,
+            participant_id=p.pk,
             employer=employer,
             kind=kind,
             kldb_group_id=None,
@@ -79,7 +83,7 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
             state=state,
             state_reason="Gesundheitliche Gründe" if state == P.ABORTED else "",
             outcome=(
-                rng.choice(Placement.Outcome.values)
+                rng.choice(OUTCOMES)
                 if state == P.COMPLETED
                 else Placement.Outcome.NONE
                 if state == P.ABORTED
@@ -96,19 +100,19 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
         if pl.state in (P.RUNNING, P.COMPLETED, P.ABORTED):
             checkins.append(
                 CheckIn(
-                    placement=pl,
+                    placement_id=pl.pk,
                     date=pl.actual_start + datetime.timedelta(days=3),
                     with_whom="Anleitung im Betrieb",
-                    rating=rng.choice(CheckIn.Rating.values),
+                    rating=rng.choice(RATINGS),
                     issues="Eingewöhnung, Fachbegriffe",
-                    author=pl.created_by,
+                    author_id=pl.created_by_id,
                 )
             )
         if pl.state == P.COMPLETED and rng.random() < 0.8:
             score = lambda: rng.choice([1, 2, 2, 3, 3, 4])  # noqa: E731
             assessments.append(
                 Assessment(
-                    placement=pl,
+                    placement_id=pl.pk,
                     assessed_on=pl.actual_end,
                     punctuality=score(),
                     reliability=score(),
@@ -118,8 +122,8 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
                     german_at_work=score(),
                     aptitude=score(),
                     comments="Arbeitet sorgfältig und fragt nach, wenn etwas unklar ist.",
-                    recommendation=rng.choice(Assessment.Recommendation.values),
-                    recorded_by=pl.created_by,
+                    recommendation=rng.choice(RECOMMENDATIONS),
+                    recorded_by_id=pl.created_by_id,
                 )
             )
     copy_create(CheckIn, checkins)
@@ -149,7 +153,7 @@ def _follow_ons(placements, today) -> list[Placement]:
         state = P.PLANNED if not started else P.COMPLETED if end < today else P.RUNNING
         follow_ons.append(
             Placement(
-                participant=pl.participant,
+                participant_id=pl.participant_id,
                 employer=pl.employer,
                 kind=kind,
                 employment_type=(

@@ -63,3 +63,19 @@ def axe():
     from axe_playwright_python.sync_playwright import Axe
 
     return Axe()
+
+
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db):
+    """KldB reference data and role groups come from a data migration; a transactional test
+    elsewhere in the run may have flushed them (TRUNCATE). Load them again if they are gone."""
+    import importlib
+
+    from django.apps import apps
+
+    from fallmanagement.models import KldbGroup
+
+    if not KldbGroup.objects.exists():
+        migration = importlib.import_module("fallmanagement.migrations.0002_kldb_reference_data")
+        migration.load(apps, None)
+        migration.create_role_groups(apps, None)
