@@ -3,6 +3,7 @@
 import datetime
 import random
 
+from employers.models import EmployerField
 from fallmanagement.bulk import copy_create
 from participants.models import Participant
 
@@ -18,6 +19,10 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
     contacts = (
         {c.employer_id: c for e in active for c in e.contacts.all()} if len(active) < 500 else {}
     )
+    # Placements are in one of the fields the employer offers (funding report by KldB field).
+    offered: dict[int, list[int]] = {}
+    for employer_id, group_id in EmployerField.objects.values_list("employer_id", "kldb_group_id"):
+        offered.setdefault(employer_id, []).append(group_id)
     placements = []
     for p in participants:
         employer = active[rng.randrange(len(active))]
@@ -34,6 +39,9 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
                 today - datetime.timedelta(days=rng.randint(60, 500)),
             )
             start = min(start, today - datetime.timedelta(days=40))
+            if p.exit_date:
+                # A closed case's internship ended before the exit date.
+                start = min(start, p.exit_date - datetime.timedelta(days=28))
             state = P.ABORTED if rng.random() < 0.12 else P.COMPLETED
         else:
             continue
@@ -43,7 +51,7 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
             participant=p,
             employer=employer,
             kind=kind,
-            kldb_group_id=None,
+            kldb_group_id=(rng.choice(offered[employer.pk]) if employer.pk in offered else None),
             job_title=rng.choice(
                 [
                     "Helfer/in Metallbau",
@@ -89,6 +97,7 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
         )
         placement.offer_from_employer = placement.outcome in ("ausbildung", "beschaeftigung")
         placements.append(placement)
+    _this_week_for_demo_user(placements, today)
     placements = copy_create(Placement, placements)
 
     checkins, assessments = [], []
@@ -128,6 +137,26 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
     return placements
 
 
+def _this_week_for_demo_user(placements: list[Placement], today: datetime.date) -> None:
+    """The demo login `fallmanagement` sees one internship start and one end this week."""
+    week_end = today + datetime.timedelta(days=7 - today.isoweekday())
+    mine = [pl for pl in placements if pl.participant.caseworker.username == "fallmanagement"]
+    starting = next((pl for pl in mine if pl.state in (P.PLANNED, P.AGREED)), None)
+    if starting is not None:
+        start = min(today + datetime.timedelta(days=2), week_end)
+        starting.planned_start, starting.planned_end = start, start + datetime.timedelta(days=27)
+        starting.state = P.AGREED
+        starting.agreement_signed_on = start - datetime.timedelta(days=5)
+        starting.insurance_confirmed_on = start - datetime.timedelta(days=4)
+    ending = next((pl for pl in mine if pl.state == P.RUNNING), None)
+    if ending is not None:
+        start = week_end - datetime.timedelta(days=27)
+        ending.planned_start = ending.actual_start = start
+        ending.planned_end = week_end
+        ending.agreement_signed_on = start - datetime.timedelta(days=5)
+        ending.insurance_confirmed_on = start - datetime.timedelta(days=4)
+
+
 def _follow_ons(placements, today) -> list[Placement]:
     """What the outcome led to: a second internship, EQ, apprenticeship or job (same employer).
 
@@ -157,6 +186,7 @@ def _follow_ons(placements, today) -> list[Placement]:
                     if kind == Placement.Kind.EMPLOYMENT
                     else ""
                 ),
+                kldb_group_id=pl.kldb_group_id,
                 job_title=pl.job_title,
                 supervisor=pl.supervisor,
                 planned_start=start,
