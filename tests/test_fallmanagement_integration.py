@@ -26,6 +26,7 @@ from .factories import PlacementFactory
         ("employers:list", "Betriebe"),
         ("employers:network_list", "Netzwerk"),
         ("reports:index", "Berichte"),
+        ("audit:security_events", "Verwaltung"),
     ],
 )
 def test_navigation_marks_exactly_the_current_section(admin_client_role, url_name, label):
@@ -35,6 +36,17 @@ def test_navigation_marks_exactly_the_current_section(admin_client_role, url_nam
     assert nav.count('aria-current="page"') == 1
     current = nav[nav.index('aria-current="page"') :]
     assert current[: current.index("</a>")].endswith(label)
+
+
+def test_audit_page_of_a_participant_is_in_the_administration_section(
+    admin_client_role, participant
+):
+    page = admin_client_role.get(reverse("audit:participant_history", args=[participant.pk])).text
+    nav = page[page.index('<ul class="navbar-nav me-auto">') :]
+    nav = nav[: nav.index("</ul>")]
+    assert nav.count('aria-current="page"') == 1
+    current = nav[nav.index('aria-current="page"') :]
+    assert current[: current.index("</a>")].endswith("Verwaltung")
 
 
 def test_caseworker_navigation_has_the_network(caseworker_client):
@@ -47,6 +59,7 @@ def test_case_file_offers_sharing_to_the_assigned_caseworker_only(caseworker_cli
     page = caseworker_client.get(reverse("participants:detail", args=[participant.pk])).text
     assert reverse("participants:share", args=[participant.pk]) in page
     assert reverse("participants:reassign", args=[participant.pk]) not in page
+    assert reverse("audit:art15", args=[participant.pk]) not in page
 
 
 def test_case_file_offers_sharing_and_reassignment_to_administration(
@@ -55,6 +68,8 @@ def test_case_file_offers_sharing_and_reassignment_to_administration(
     page = admin_client_role.get(reverse("participants:detail", args=[participant.pk])).text
     assert reverse("participants:share", args=[participant.pk]) in page
     assert reverse("participants:reassign", args=[participant.pk]) in page
+    assert reverse("audit:participant_history", args=[participant.pk]) in page
+    assert reverse("audit:art15", args=[participant.pk]) in page
 
 
 def test_case_file_lists_all_placements_of_the_participant(caseworker_client, participant):
