@@ -12,6 +12,32 @@ from .models import Assessment, CheckIn, Placement
 S = Participant.Status
 P = Placement.State
 
+# KldB main group -> a typical activity for an internship in it.
+JOB_TITLES = {
+    "12": "Gartenhelfer/in",
+    "22": "Helfer/in Holzbearbeitung",
+    "23": "Helfer/in Druckerei",
+    "24": "Helfer/in Metallbau",
+    "25": "Helfer/in Kfz-Werkstatt",
+    "26": "Helfer/in Elektro",
+    "28": "Helfer/in Textilreinigung",
+    "29": "Helfer/in Lebensmittelherstellung",
+    "32": "Bauhelfer/in",
+    "33": "Helfer/in Malerei",
+    "34": "Helfer/in Sanitär und Heizung",
+    "43": "Helfer/in IT-Support",
+    "51": "Lagerhelfer/in",
+    "52": "Beifahrer/in",
+    "54": "Reinigungskraft",
+    "62": "Verkaufshilfe",
+    "63": "Küchenhilfe",
+    "71": "Bürohilfe",
+    "72": "Bürohilfe Buchhaltung",
+    "81": "Pflegehilfe",
+    "82": "Helfer/in Friseursalon",
+    "83": "Helfer/in Kita",
+}
+
 
 def create(rng: random.Random, participants, employers) -> list[Placement]:
     today = datetime.date.today()
@@ -21,8 +47,12 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
     )
     # Placements are in one of the fields the employer offers (funding report by KldB field).
     offered: dict[int, list[int]] = {}
-    for employer_id, group_id in EmployerField.objects.values_list("employer_id", "kldb_group_id"):
+    code_of: dict[int, str] = {}
+    for employer_id, group_id, code in EmployerField.objects.values_list(
+        "employer_id", "kldb_group_id", "kldb_group__code"
+    ):
         offered.setdefault(employer_id, []).append(group_id)
+        code_of[group_id] = code
     placements = []
     for p in participants:
         employer = active[rng.randrange(len(active))]
@@ -94,6 +124,10 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
                 else ""
             ),
             created_by=p.caseworker,
+        )
+        # The activity fits the field (drawn above all the same, so the rest stays as it was).
+        placement.job_title = JOB_TITLES.get(
+            code_of.get(placement.kldb_group_id, ""), placement.job_title
         )
         placement.offer_from_employer = placement.outcome in ("ausbildung", "beschaeftigung")
         placements.append(placement)
