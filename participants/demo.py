@@ -6,6 +6,7 @@ import random
 
 from django.db import connection
 
+from employers.models import NetworkPartner
 from fallmanagement.bulk import copy_create
 from fallmanagement.models import KldbGroup
 
@@ -242,6 +243,12 @@ def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
         [] for _ in range(8)
     )
     Through = Participant.interest_groups.through
+    # Recognition procedures are accompanied by a network partner (network partner page).
+    advisers = list(
+        NetworkPartner.objects.filter(
+            kind__in=[NetworkPartner.Kind.RECOGNITION, NetworkPartner.Kind.HWK]
+        ).order_by("kind", "pk")
+    )
     for p in participants:
         caseworker = p.caseworker
         own = rng.sample(groups, 2)
@@ -356,6 +363,7 @@ def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
                         ]
                     ),
                     competent_body="Handwerkskammer Kassel",
+                    network_partner=advisers[p.pk % len(advisers)] if advisers else None,
                     state=state,
                     advised_on=p.entry_date,
                     applied_on=p.entry_date + datetime.timedelta(days=40)

@@ -145,3 +145,9 @@ def test_seed_demo_force_twice_adds_employers_with_unique_names(seeded):
     before = Employer.objects.count()
     call_command("seed_demo", participants=10, seed=7, force=True)
     assert Employer.objects.count() > before
+
+
+def test_demo_recognition_procedures_name_their_network_partner(seeded):
+    procedures = RecognitionProcedure.objects.all()
+    assert procedures.exists()
+    assert not procedures.filter(network_partner__isnull=True).exists()
