@@ -151,3 +151,11 @@ def test_demo_recognition_procedures_name_their_network_partner(seeded):
     procedures = RecognitionProcedure.objects.all()
     assert procedures.exists()
     assert not procedures.filter(network_partner__isnull=True).exists()
+
+
+def test_seed_demo_force_twice_with_a_large_data_set_reuses_the_extra_caseworkers(db):
+    call_command("seed_demo", participants=250, employers=20)
+    users = get_user_model().objects.count()
+    call_command("seed_demo", participants=250, employers=20, force=True)
+    assert get_user_model().objects.count() == users
+    assert Participant.objects.count() == 500
