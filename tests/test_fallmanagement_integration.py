@@ -14,7 +14,7 @@ from participants.dashboard import my_week
 from participants.models import FollowUp, Participant, RecognitionProcedure
 from placements.models import Placement
 
-from .factories import PlacementFactory
+from .factories import EmployerFactory, PlacementFactory
 
 
 @pytest.mark.parametrize(
@@ -159,3 +159,19 @@ def test_seed_demo_force_twice_with_a_large_data_set_reuses_the_extra_caseworker
     call_command("seed_demo", participants=250, employers=20, force=True)
     assert get_user_model().objects.count() == users
     assert Participant.objects.count() == 500
+
+
+def test_administration_is_not_offered_to_plan_placements_it_may_not_create(
+    admin_client_role, caseworker_client, participant
+):
+    participant.interest_groups.add("63")
+    EmployerField.objects.create(
+        employer=EmployerFactory(state="aktiv", capacity=2),
+        kldb_group_id="63",
+        offers_internship=True,
+    )
+    url = reverse("employers:matching", args=[participant.pk])
+    create = reverse("placements:create")
+    assert admin_client_role.get(reverse("placements:create")).status_code == 403
+    assert create not in admin_client_role.get(url).text
+    assert create in caseworker_client.get(url).text
