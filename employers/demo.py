@@ -164,6 +164,7 @@ def create(rng: random.Random, count: int, users) -> list[Employer]:
                 partner_since=partner_since if state == Employer.PartnershipState.ACTIVE else None,
             )
         )
+    _avoid_existing_names(employers)
     employers = copy_create(Employer, employers)
     fields = []
     contacts = []
@@ -182,7 +183,7 @@ def create(rng: random.Random, count: int, users) -> list[Employer]:
         contacts.append(
             ContactPerson(
                 employer=employer,
-                name=f"{rng.choice(CONTACT_FIRST)} {employer.name.split()[-1]}",
+                name=f"{rng.choice(CONTACT_FIRST)} {employer.name.split(' (')[0].split()[-1]}",
                 role=rng.choice(["Geschäftsführung", "Ausbildungsleitung", "Personal"]),
                 phone=employer.phone,
                 email=f"kontakt{i}@betrieb.example.org",
@@ -216,6 +217,22 @@ def create(rng: random.Random, count: int, users) -> list[Employer]:
             ]
         )
     return employers
+
+
+def _avoid_existing_names(employers: list[Employer]) -> None:
+    """A second `seed_demo --force` adds a branch number instead of hitting the unique name."""
+    if not Employer.objects.exists():
+        return
+    taken = {
+        (name.lower(), postcode)
+        for name, postcode in Employer.objects.values_list("name", "postcode")
+    }
+    for employer in employers:
+        base, branch = employer.name, 1
+        while (employer.name.lower(), employer.postcode) in taken:
+            branch += 1
+            employer.name = f"{base} (Standort {branch})"
+        taken.add((employer.name.lower(), employer.postcode))
 
 
 NETWORK_ROLES = ["Beratung", "Sachbearbeitung", "Teamleitung", "Ausbildungsberatung"]

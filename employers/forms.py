@@ -7,6 +7,7 @@ from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
+from fallmanagement.forms import GermanBlankChoiceMixin
 from fallmanagement.locking import VersionedFormMixin
 
 from .models import (
@@ -19,25 +20,6 @@ from .models import (
 )
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-BLANK_LABEL = _("– bitte wählen –")
-
-
-class GermanBlankChoiceMixin:
-    """Django 6.1's blank choice label ("- Select an option -") has no German translation
-    yet; give every optional select a German one."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field, forms.ModelChoiceField):
-                if field.empty_label is not None:
-                    field.empty_label = BLANK_LABEL
-            elif isinstance(field, forms.ChoiceField):
-                choices = list(field.choices)
-                if choices and choices[0][0] == "":
-                    field.choices = [("", BLANK_LABEL), *choices[1:]]
-
-
 EMPLOYER_FIELDS = [
     "name",
     "legal_form",

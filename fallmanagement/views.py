@@ -2,21 +2,62 @@
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from .models import IssuedReport
 from .roles import Role, has_role
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Start page after login: each role sees its own work (grows with the other apps)."""
+    """Start page after login: each role sees its own work, in a constant number of queries."""
     context: dict = {}
     if has_role(request.user, Role.CASEWORK):
         from participants.dashboard import my_week
 
         context["week"] = my_week(request.user)
+    if has_role(request.user, Role.REPORTING, Role.ADMINISTRATION):
+        context["issued_reports"] = list(
+            IssuedReport.objects.only(
+                "pk", "period_label", "scope_label", "issued_at", "issued_by_name"
+            ).order_by("-issued_at")[:5]
+        )
+    if has_role(request.user, Role.ADMINISTRATION):
+        context.update(_administration_counts(request.user))
     return render(request, "home.html", context)
+
+
+def _administration_counts(user) -> dict:
+    """Participants by case status and employers by partnership state: one query each."""
+    from employers.models import Employer
+    from participants.models import Participant
+
+    by_status = dict(
+        Participant.objects.visible_to(user)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    by_state = dict(
+        Employer.objects.order_by()
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
+    )
+    return {
+        "participant_counts": [
+            (value, label, by_status.get(value, 0)) for value, label in Participant.Status.choices
+        ],
+        "participant_total": sum(by_status.values()),
+        "employer_counts": [
+            (value, label, by_state.get(value, 0))
+            for value, label in Employer.PartnershipState.choices
+        ],
+        "employer_total": sum(by_state.values()),
+    }
 
 
 @login_not_required

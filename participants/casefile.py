@@ -17,6 +17,7 @@ from fallmanagement.audit import log_access
 from fallmanagement.models import AccessLog
 from fallmanagement.roles import Role, has_role, role_required
 from placements.models import Placement
+from placements.queries import placements_of_participant
 
 from .casefile_forms import (
     CONSENT_MISSING,
@@ -113,6 +114,7 @@ def _timeline_params(request: HttpRequest) -> tuple[list[str], int]:
 def _context(request: HttpRequest, participant: Participant, **forms) -> dict:
     today = timezone.localdate()
     can_edit = has_role(request.user, Role.CASEWORK)
+    is_admin = has_role(request.user, Role.ADMINISTRATION)
     kinds, limit = _timeline_params(request)
     open_followups = list(
         participant.followups.filter(done_on__isnull=True).order_by("due_on", "pk")[:10]
@@ -138,6 +140,9 @@ def _context(request: HttpRequest, participant: Participant, **forms) -> dict:
             participant.goals.filter(state=Goal.State.OPEN).order_by("due_on", "agreed_on", "pk")
         ),
         "recognitions": list(participant.recognitions.select_related("network_partner")),
+        "can_share": is_admin or participant.caseworker_id == request.user.pk,
+        "can_reassign": is_admin,
+        "placements": list(placements_of_participant(request.user, participant)),
         "current_placement": current,
         "next_placement": upcoming,
         "permit_warnings": permit_warnings(participant, today),

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from employers.models import NetworkPartner
+from fallmanagement.forms import BLANK_LABEL
 
 from . import workflow
 from .models import CaseNote, FollowUp, Goal, Participant, RecognitionProcedure
@@ -111,7 +112,7 @@ class FollowUpDoneForm(forms.Form):
 
     whereabouts = forms.ChoiceField(
         label=_("Verbleib"),
-        choices=[("", _("– bitte wählen –")), *FollowUp.Whereabouts.choices],
+        choices=[("", BLANK_LABEL), *FollowUp.Whereabouts.choices],
         required=False,
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
@@ -207,13 +208,13 @@ class StatusChangeForm(forms.Form):
     exit_reason = forms.ChoiceField(
         label=_("Austrittsgrund"),
         required=False,
-        choices=[("", _("– bitte wählen –")), *Participant.ExitReason.choices],
+        choices=[("", BLANK_LABEL), *Participant.ExitReason.choices],
         help_text=_("Nur beim Abschließen."),
     )
     placed_as = forms.ChoiceField(
         label=_("Vermittelt in"),
         required=False,
-        choices=[("", _("– bitte wählen –")), *Participant.PlacedAs.choices],
+        choices=[("", BLANK_LABEL), *Participant.PlacedAs.choices],
         help_text=_("Nur bei „Vermittelt“."),
     )
 
@@ -230,7 +231,7 @@ class StatusChangeForm(forms.Form):
             ]
         self.targets = targets
         self.fields["to_status"].widget.choices = [
-            ("", _("– bitte wählen –")),
+            ("", BLANK_LABEL),
             *((t, Participant.Status(t).label) for t in targets),
         ]
         if participant.is_closed:

@@ -6,6 +6,7 @@ import random
 
 from django.db import connection
 
+from employers.models import NetworkPartner
 from fallmanagement.bulk import copy_create
 from fallmanagement.models import KldbGroup
 
@@ -19,6 +20,7 @@ from .models import (
     StatusChange,
     VocationalExperience,
 )
+from .recognition import new_recognition_followups
 
 S = Participant.Status
 R = Participant.ResidenceStatus
@@ -247,6 +249,12 @@ def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
         [] for _ in range(8)
     )
     Through = Participant.interest_groups.through
+    # Recognition procedures are accompanied by a network partner (network partner page).
+    advisers = list(
+        NetworkPartner.objects.filter(
+            kind__in=[NetworkPartner.Kind.RECOGNITION, NetworkPartner.Kind.HWK]
+        ).order_by("kind", "pk")
+    )
     for p in participants:
         caseworker = p.caseworker
         own = rng.sample(groups, 2)
@@ -282,6 +290,13 @@ def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
             )
             previous = step
             day = min(today, day + datetime.timedelta(days=rng.randint(7, 60)))
+        if p.exit_date:
+            # The case was closed on its exit date, and every earlier step came before it.
+            closing = changes[-1]
+            for change in changes[-len(path) :]:
+                change.changed_on = min(change.changed_on, p.exit_date)
+            closing.changed_on = p.exit_date
+            closing.reason = str(p.get_exit_reason_display())
         for k in range(rng.randint(2, 10)):
             notes.append(
                 CaseNote(
@@ -354,10 +369,14 @@ def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
                         ]
                     ),
                     competent_body="Handwerkskammer Kassel",
+                    network_partner=advisers[p.pk % len(advisers)] if advisers else None,
                     state=state,
                     advised_on=p.entry_date,
                     applied_on=p.entry_date + datetime.timedelta(days=40)
                     if state != "beraten"
+                    else None,
+                    file_complete_on=p.entry_date + datetime.timedelta(days=55)
+                    if state not in ("beraten", "antrag_gestellt")
                     else None,
                     decided_on=p.entry_date + datetime.timedelta(days=120)
                     if state in RecognitionProcedure.DECIDED_STATES
@@ -371,7 +390,12 @@ def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
     copy_create(CaseNote, notes)
     copy_create(FollowUp, followups)
     copy_create(Goal, goals)
-    copy_create(RecognitionProcedure, recognitions)
+    recognitions = copy_create(RecognitionProcedure, recognitions)
+    # The deadlines of the procedures become follow-ups, as when they are entered in the case file.
+    copy_create(
+        FollowUp,
+        [f for r in recognitions for f in new_recognition_followups(r, r.participant.caseworker)],
+    )
     if count > 1000:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from fallmanagement.forms import BLANK_LABEL, german_blank_choices
 from fallmanagement.locking import VersionedFormMixin
 from fallmanagement.models import KldbArea, KldbGroup
 from fallmanagement.roles import Role, has_role
@@ -23,22 +24,6 @@ from .queries import can_see_special_categories
 
 MIN_AGE, MAX_AGE = 14, 80
 SPECIAL_CATEGORY_FIELDS = ("residence_details", "health_notes")
-
-
-BLANK_LABEL = _("– bitte wählen –")
-
-
-def _german_blank_choice(fields) -> None:
-    """Django 6.1's "- Select an option -" has no German translation yet: use our own."""
-    for field in fields.values():
-        if isinstance(field, forms.ModelChoiceField):
-            field.empty_label = BLANK_LABEL
-        elif isinstance(field, forms.ChoiceField) and not isinstance(
-            field, forms.MultipleChoiceField
-        ):
-            choices = list(field.choices)
-            if choices and choices[0][0] in ("", None) and not isinstance(choices[0][1], list):
-                field.choices = [("", BLANK_LABEL), *choices[1:]]
 
 
 def caseworkers():
@@ -167,7 +152,7 @@ class ParticipantForm(VersionedFormMixin, forms.ModelForm):
         self.fields["interest_groups"].choices = self._grouped_kldb()
         self.fields["country_of_origin"].choices = [("", BLANK_LABEL)] + list(countries)
         self.fields["nationality"].choices = [("", BLANK_LABEL)] + list(countries)
-        _german_blank_choice(self.fields)
+        german_blank_choices(self.fields)
         self.helper = self._helper()
 
     @staticmethod
@@ -345,7 +330,7 @@ class ParticipantForm(VersionedFormMixin, forms.ModelForm):
 class LanguageForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _german_blank_choice(self.fields)
+        german_blank_choices(self.fields)
 
     class Meta:
         model = Language
@@ -356,7 +341,7 @@ class LanguageForm(forms.ModelForm):
 class ExperienceForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _german_blank_choice(self.fields)
+        german_blank_choices(self.fields)
 
     class Meta:
         model = VocationalExperience
@@ -479,7 +464,7 @@ class ShareForm(forms.Form):
     def __init__(self, *args, participant: Participant, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = caseworkers().exclude(pk=participant.caseworker_id)
-        _german_blank_choice(self.fields)
+        german_blank_choices(self.fields)
 
 
 class ReassignForm(forms.Form):
@@ -488,4 +473,4 @@ class ReassignForm(forms.Form):
     def __init__(self, *args, participant: Participant, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["caseworker"].queryset = caseworkers().exclude(pk=participant.caseworker_id)
-        _german_blank_choice(self.fields)
+        german_blank_choices(self.fields)

@@ -43,6 +43,54 @@ def followup_due(decided_on: datetime.date) -> datetime.date:
     return add_months(decided_on, FOLLOWUP_WINDOW_MONTHS - FOLLOWUP_WARNING_MONTHS)
 
 
+def _decision_subject(procedure: RecognitionProcedure) -> str:
+    return _("Entscheidung fällig (3 Monate nach vollständigen Unterlagen): %(profession)s") % {
+        "profession": procedure.reference_profession
+    }
+
+
+def _followup_subject(procedure: RecognitionProcedure) -> str:
+    closes = followup_window_closes(procedure.decided_on)
+    return _(
+        "Folgeantrag nach teilweiser Gleichwertigkeit nur bis %(deadline)s möglich "
+        "(5 Jahre nach Bescheid): %(profession)s"
+    ) % {"deadline": closes.strftime("%d.%m.%Y"), "profession": procedure.reference_profession}
+
+
+def new_recognition_followups(procedure: RecognitionProcedure, user=None) -> list[FollowUp]:
+    """The automatic follow-ups of a procedure that has none yet, unsaved (for bulk inserts).
+
+    Same rules as `sync_recognition_followups`, used by the demo data (COPY, no per-row save).
+    """
+    K = FollowUp.Kind
+    decided = procedure.state in RecognitionProcedure.DECIDED_STATES
+    followups = []
+    if procedure.file_complete_on:
+        followups.append(
+            FollowUp(
+                participant_id=procedure.participant_id,
+                recognition=procedure,
+                kind=K.RECOGNITION_DECISION,
+                due_on=decision_due(procedure.file_complete_on),
+                subject=_decision_subject(procedure),
+                done_on=procedure.decided_on if decided else None,
+                created_by=user,
+            )
+        )
+    if procedure.state == RecognitionProcedure.State.PARTIAL and procedure.decided_on:
+        followups.append(
+            FollowUp(
+                participant_id=procedure.participant_id,
+                recognition=procedure,
+                kind=K.RECOGNITION_FOLLOWUP,
+                due_on=followup_due(procedure.decided_on),
+                subject=_followup_subject(procedure),
+                created_by=user,
+            )
+        )
+    return followups
+
+
 def _upsert(procedure, kind, existing, *, due_on, subject, user, done_on=None):
     followup = existing.get(kind)
     if followup is None:
@@ -89,10 +137,7 @@ def sync_recognition_followups(procedure: RecognitionProcedure, user=None) -> li
                 K.RECOGNITION_DECISION,
                 existing,
                 due_on=decision_due(procedure.file_complete_on),
-                subject=_(
-                    "Entscheidung fällig (3 Monate nach vollständigen Unterlagen): %(profession)s"
-                )
-                % {"profession": procedure.reference_profession},
+                subject=_decision_subject(procedure),
                 user=user,
                 # Once the body has decided, the deadline follow-up has served its purpose.
                 done_on=(procedure.decided_on if decided and procedure.decided_on else None),
@@ -102,21 +147,13 @@ def sync_recognition_followups(procedure: RecognitionProcedure, user=None) -> li
         _drop_open(K.RECOGNITION_DECISION, existing)
 
     if procedure.state == RecognitionProcedure.State.PARTIAL and procedure.decided_on:
-        closes = followup_window_closes(procedure.decided_on)
         result.append(
             _upsert(
                 procedure,
                 K.RECOGNITION_FOLLOWUP,
                 existing,
                 due_on=followup_due(procedure.decided_on),
-                subject=_(
-                    "Folgeantrag nach teilweiser Gleichwertigkeit nur bis %(deadline)s möglich "
-                    "(5 Jahre nach Bescheid): %(profession)s"
-                )
-                % {
-                    "deadline": closes.strftime("%d.%m.%Y"),
-                    "profession": procedure.reference_profession,
-                },
+                subject=_followup_subject(procedure),
                 user=user,
             )
         )

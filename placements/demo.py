@@ -3,6 +3,7 @@
 import datetime
 import random
 
+from employers.models import EmployerField
 from fallmanagement.bulk import copy_create
 from participants.models import Participant
 
@@ -15,6 +16,32 @@ RATINGS = CheckIn.Rating.values
 RECOMMENDATIONS = Assessment.Recommendation.values
 OUTCOMES = Placement.Outcome.values
 
+# KldB main group -> a typical activity for an internship in it.
+JOB_TITLES = {
+    "12": "Gartenhelfer/in",
+    "22": "Helfer/in Holzbearbeitung",
+    "23": "Helfer/in Druckerei",
+    "24": "Helfer/in Metallbau",
+    "25": "Helfer/in Kfz-Werkstatt",
+    "26": "Helfer/in Elektro",
+    "28": "Helfer/in Textilreinigung",
+    "29": "Helfer/in Lebensmittelherstellung",
+    "32": "Bauhelfer/in",
+    "33": "Helfer/in Malerei",
+    "34": "Helfer/in Sanitär und Heizung",
+    "43": "Helfer/in IT-Support",
+    "51": "Lagerhelfer/in",
+    "52": "Beifahrer/in",
+    "54": "Reinigungskraft",
+    "62": "Verkaufshilfe",
+    "63": "Küchenhilfe",
+    "71": "Bürohilfe",
+    "72": "Bürohilfe Buchhaltung",
+    "81": "Pflegehilfe",
+    "82": "Helfer/in Friseursalon",
+    "83": "Helfer/in Kita",
+}
+
 
 def create(rng: random.Random, participants, employers) -> list[Placement]:
     today = datetime.date.today()
@@ -22,6 +49,14 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
     contacts = (
         {c.employer_id: c for e in active for c in e.contacts.all()} if len(active) < 500 else {}
     )
+    # Placements are in one of the fields the employer offers (funding report by KldB field).
+    offered: dict[int, list[int]] = {}
+    code_of: dict[int, str] = {}
+    for employer_id, group_id, code in EmployerField.objects.values_list(
+        "employer_id", "kldb_group_id", "kldb_group__code"
+    ):
+        offered.setdefault(employer_id, []).append(group_id)
+        code_of[group_id] = code
     placements = []
     for p in participants:
         employer = active[rng.randrange(len(active))]
@@ -38,6 +73,9 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
                 today - datetime.timedelta(days=rng.randint(60, 500)),
             )
             start = min(start, today - datetime.timedelta(days=40))
+            if p.exit_date:
+                # A closed case's internship ended before the exit date.
+                start = min(start, p.exit_date - datetime.timedelta(days=28))
             state = P.ABORTED if rng.random() < 0.12 else P.COMPLETED
         else:
             continue
@@ -47,7 +85,7 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
             participant_id=p.pk,
             employer=employer,
             kind=kind,
-            kldb_group_id=None,
+            kldb_group_id=(rng.choice(offered[employer.pk]) if employer.pk in offered else None),
             job_title=rng.choice(
                 [
                     "Helfer/in Metallbau",
@@ -91,8 +129,13 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
             ),
             created_by=p.caseworker,
         )
+        # The activity fits the field (drawn above all the same, so the rest stays as it was).
+        placement.job_title = JOB_TITLES.get(
+            code_of.get(placement.kldb_group_id, ""), placement.job_title
+        )
         placement.offer_from_employer = placement.outcome in ("ausbildung", "beschaeftigung")
         placements.append(placement)
+    _this_week_for_demo_user(placements, today)
     placements = copy_create(Placement, placements)
 
     checkins, assessments = [], []
@@ -132,6 +175,26 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
     return placements
 
 
+def _this_week_for_demo_user(placements: list[Placement], today: datetime.date) -> None:
+    """The demo login `fallmanagement` sees one internship start and one end this week."""
+    week_end = today + datetime.timedelta(days=7 - today.isoweekday())
+    mine = [pl for pl in placements if pl.participant.caseworker.username == "fallmanagement"]
+    starting = next((pl for pl in mine if pl.state in (P.PLANNED, P.AGREED)), None)
+    if starting is not None:
+        start = min(today + datetime.timedelta(days=2), week_end)
+        starting.planned_start, starting.planned_end = start, start + datetime.timedelta(days=27)
+        starting.state = P.AGREED
+        starting.agreement_signed_on = start - datetime.timedelta(days=5)
+        starting.insurance_confirmed_on = start - datetime.timedelta(days=4)
+    ending = next((pl for pl in mine if pl.state == P.RUNNING), None)
+    if ending is not None:
+        start = week_end - datetime.timedelta(days=27)
+        ending.planned_start = ending.actual_start = start
+        ending.planned_end = week_end
+        ending.agreement_signed_on = start - datetime.timedelta(days=5)
+        ending.insurance_confirmed_on = start - datetime.timedelta(days=4)
+
+
 def _follow_ons(placements, today) -> list[Placement]:
     """What the outcome led to: a second internship, EQ, apprenticeship or job (same employer).
 
@@ -161,6 +224,7 @@ def _follow_ons(placements, today) -> list[Placement]:
                     if kind == Placement.Kind.EMPLOYMENT
                     else ""
                 ),
+                kldb_group_id=pl.kldb_group_id,
                 job_title=pl.job_title,
                 supervisor=pl.supervisor,
                 planned_start=start,

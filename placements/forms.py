@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from employers.models import ContactPerson, Employer
+from fallmanagement.forms import GermanBlankChoiceMixin
 from fallmanagement.locking import VersionedFormMixin
 from participants.models import Participant
 
@@ -34,7 +35,7 @@ OUTCOME_STATUS = {
 }
 
 
-class PlacementForm(VersionedFormMixin, forms.ModelForm):
+class PlacementForm(GermanBlankChoiceMixin, VersionedFormMixin, forms.ModelForm):
     confirm_overbooking = forms.BooleanField(
         label=_("Trotzdem planen"),
         required=False,
@@ -133,7 +134,7 @@ class PlacementForm(VersionedFormMixin, forms.ModelForm):
             super().validate_constraints()
 
 
-class AgreeForm(forms.Form):
+class AgreeForm(GermanBlankChoiceMixin, forms.Form):
     agreement_signed_on = forms.DateField(
         label=_("Vereinbarung unterschrieben am"), widget=DateInput()
     )
@@ -142,7 +143,7 @@ class AgreeForm(forms.Form):
     )
 
 
-class CaseStatusFormMixin(forms.Form):
+class CaseStatusFormMixin(GermanBlankChoiceMixin, forms.Form):
     """An optional "move the case along too" checkbox, checked against the case workflow."""
 
     case_status: str = ""
@@ -188,7 +189,7 @@ class CompleteForm(CaseStatusFormMixin):
     actual_end = forms.DateField(label=_("Tatsächliches Ende"), widget=DateInput())
 
 
-class AbortForm(forms.Form):
+class AbortForm(GermanBlankChoiceMixin, forms.Form):
     reason = forms.CharField(
         label=_("Grund des Abbruchs"), widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -227,14 +228,14 @@ def transition_initial(placement: Placement, action: str) -> dict:
     }[action]
 
 
-class CheckInForm(forms.ModelForm):
+class CheckInForm(GermanBlankChoiceMixin, forms.ModelForm):
     class Meta:
         model = CheckIn
         fields = ["date", "with_whom", "rating", "issues"]
         widgets = {"date": DateInput(), "issues": forms.Textarea(attrs={"rows": 2})}
 
 
-class AssessmentForm(forms.ModelForm):
+class AssessmentForm(GermanBlankChoiceMixin, forms.ModelForm):
     class Meta:
         model = Assessment
         fields = ["assessed_on", *Assessment.RATED_FIELDS, "comments", "recommendation"]
@@ -254,7 +255,7 @@ class AssessmentForm(forms.ModelForm):
             self.fields[name].choices = Assessment.Score.choices
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(GermanBlankChoiceMixin, forms.Form):
     outcome = forms.ChoiceField(label=_("Ergebnis"), choices=Placement.Outcome.choices)
     offer_from_employer = forms.BooleanField(
         label=_("Angebot des Betriebs (Ausbildung/Arbeit)"), required=False

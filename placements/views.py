@@ -178,8 +178,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "placements/detail.html", _detail_context(request, placement))
 
 
-@require_POST
 @role_required(Role.CASEWORK)
+@require_POST
 def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     placement = _get_placement(request, pk)
     if action not in TRANSITION_FORMS:
@@ -210,8 +210,8 @@ def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return render(request, "placements/detail.html", context, status=422)
 
 
-@require_POST
 @role_required(Role.CASEWORK)
+@require_POST
 def checkin_add(request: HttpRequest, pk: int) -> HttpResponse:
     placement = _get_placement(request, pk)
     form = CheckInForm(request.POST)
@@ -300,8 +300,8 @@ def _create_follow_on(placement: Placement, user) -> Placement | None:
     return follow_on
 
 
-@require_POST
 @role_required(Role.CASEWORK)
+@require_POST
 def outcome(request: HttpRequest, pk: int) -> HttpResponse:
     placement = _get_placement(request, pk)
     if not placement.is_finished:

@@ -286,12 +286,9 @@ def test_transitions_as_post_actions(caseworker_client, placement):
 
 def test_start_refusal_is_shown_on_the_detail_page(caseworker_client, caseworker):
     participant = ParticipantFactory(caseworker=caseworker, consent_date=None)
-    placement = PlacementFactory(
-        participant=participant,
-        state=S.AGREED,
-        agreement_signed_on=None,
-        insurance_confirmed_on=None,
-    )
+    # The factory signs agreements; this one is agreed on but the signature is missing.
+    placement = PlacementFactory(participant=participant, state=S.AGREED)
+    Placement.objects.filter(pk=placement.pk).update(agreement_signed_on=None)
     response = caseworker_client.post(
         reverse("placements:transition", args=[placement.pk, "start"]),
         {"start-actual_start": "2026-03-02"},

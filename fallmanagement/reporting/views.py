@@ -276,8 +276,8 @@ def issued_figures(request: HttpRequest, pk: int) -> JsonResponse:
     return response
 
 
-@require_POST
 @role_required(*REPORT_ROLES)
+@require_POST
 def job_start(request: HttpRequest) -> HttpResponse:
     from fallmanagement.tasks import build_report_job
 

@@ -119,17 +119,21 @@ class Command(BaseCommand):
     def create_extra_caseworkers(self, count):
         User = get_user_model()
         group = Group.objects.get(name=Role.CASEWORK)
+        names = [f"fm{i:04d}" for i in range(count)]
+        # A second run (--force) reuses the accounts of the first.
+        existing = {u.username: u for u in User.objects.filter(username__in=names)}
         extra = User.objects.bulk_create(
             [
                 # Unusable password: the extra benchmark accounts cannot log in.
                 User(
-                    username=f"fm{i:04d}",
+                    username=name,
                     first_name="Fall",
                     last_name=f"Manager {i}",
                     password=UNUSABLE,
                 )
-                for i in range(count)
+                for i, name in enumerate(names)
+                if name not in existing
             ]
         )
         group.user_set.add(*extra)
-        return extra
+        return [*existing.values(), *extra]
