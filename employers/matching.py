@@ -127,8 +127,16 @@ def matching_employers(
     earlier = Placement.objects.filter(employer_id=OuterRef("pk")).exclude(
         participant_id=participant.pk
     )
+    # Narrow the employers first (an IN over the indexed employer fields of the wanted
+    # Berufsbereiche), so the subqueries below run only for candidates, not for every partner.
+    candidates = EmployerField.objects.filter(
+        offers_internship=True,
+        kldb_group_id__in=KldbGroup.objects.filter(area_id__in=wanted_areas).values("code"),
+    ).values("employer_id")
     return (
-        Employer.objects.filter(is_active=True, state=Employer.PartnershipState.ACTIVE)
+        Employer.objects.filter(
+            is_active=True, state=Employer.PartnershipState.ACTIVE, pk__in=candidates
+        )
         .annotate(
             group_match=Exists(internship_fields.filter(wanted_groups)),
             area_match=Exists(internship_fields.filter(kldb_group__area_id__in=wanted_areas)),

@@ -166,6 +166,14 @@ class EmployerField(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["employer", "kldb_group"], name="employer_field_unique")
         ]
+        indexes = [
+            # Matching narrows the employers to those with internships in the wanted fields.
+            models.Index(
+                fields=["kldb_group", "employer"],
+                name="employer_field_internship_idx",
+                condition=models.Q(offers_internship=True),
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.kldb_group)

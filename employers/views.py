@@ -466,8 +466,12 @@ def matching(request: HttpRequest, participant_pk: int) -> HttpResponse:
     employers = list(
         matching_employers(participant, start, end).prefetch_related(_fields_prefetch())[:50]
     )
-    own_groups = set(participant.experiences.values_list("kldb_group_id", flat=True)) | set(
-        participant.interest_groups.values_list("code", flat=True)
+    # Experience and interests in one query (UNION): the page stays within 15 queries.
+    interests = Participant.interest_groups.through.objects.filter(participant_id=participant.pk)
+    own_groups = set(
+        participant.experiences.values_list("kldb_group_id", flat=True).union(
+            interests.values_list("kldbgroup_id", flat=True)
+        )
     )
     for employer in employers:
         employer.matched_fields = [

@@ -112,6 +112,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# PostgreSQL's JIT compiler costs seconds on the larger page queries (subqueries over 50 000
+# employers, report aggregates) and saves nothing for short OLTP queries: off for the app.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if env_bool("DB_POOL", not DEBUG) and not TESTING:
     # psycopg's pool replaces persistent connections (CONN_MAX_AGE must stay 0 then).
     DATABASES["default"]["CONN_MAX_AGE"] = 0

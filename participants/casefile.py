@@ -86,13 +86,18 @@ def permit_warnings(participant: Participant, today: datetime.date) -> list[dict
     return warnings
 
 
-def _current_and_next_placement(participant: Participant, today: datetime.date):
-    current = upcoming = None
-    placements = (
+def _open_placements(participant: Participant):
+    return (
         Placement.objects.filter(participant=participant, state__in=OPEN_PLACEMENT_STATES)
         .select_related("employer")
         .order_by("planned_start", "pk")
     )
+
+
+def _current_and_next_placement(participant: Participant, today: datetime.date, placements=None):
+    current = upcoming = None
+    if placements is None:
+        placements = _open_placements(participant)
     for placement in placements:
         if placement.state == Placement.State.RUNNING or placement.start <= today <= placement.end:
             current = current or placement
@@ -116,30 +121,45 @@ def _context(request: HttpRequest, participant: Participant, **forms) -> dict:
     can_edit = has_role(request.user, Role.CASEWORK)
     is_admin = has_role(request.user, Role.ADMINISTRATION)
     kinds, limit = _timeline_params(request)
-    open_followups = list(
-        participant.followups.filter(done_on__isnull=True).order_by("due_on", "pk")[:10]
+    # The timeline and the page's other lists come from one query (see fetch_together).
+    timeline = build_timeline(
+        participant,
+        request.user,
+        kinds=kinds,
+        limit=limit,
+        also={
+            "open_followups": participant.followups.filter(done_on__isnull=True).order_by(
+                "due_on", "pk"
+            )[:10],
+            "open_goals": participant.goals.filter(state=Goal.State.OPEN).order_by(
+                "due_on", "agreed_on", "pk"
+            ),
+            "recognitions": participant.recognitions.select_related("network_partner").order_by(
+                *RecognitionProcedure._meta.ordering, "pk"
+            ),
+            "placements": _open_placements(participant),
+        },
     )
+    open_followups = timeline.also["open_followups"]
     failed_done_form = forms.pop("done_form", None)
     for followup in open_followups:
         if failed_done_form is not None and failed_done_form.followup.pk == followup.pk:
             followup.done_form = failed_done_form
         else:
             followup.done_form = FollowUpDoneForm(followup=followup, prefix=f"done-{followup.pk}")
-    current, upcoming = _current_and_next_placement(participant, today)
+    current, upcoming = _current_and_next_placement(participant, today, timeline.also["placements"])
     status_form = forms.pop("status_form", None) or StatusChangeForm(participant=participant)
     context = {
         "participant": participant,
         "today": today,
         "can_edit": can_edit,
         "can_work": can_edit and participant.has_consent,
-        "timeline": build_timeline(participant, request.user, kinds=kinds, limit=limit),
+        "timeline": timeline,
         "timeline_kinds": [(k, labels[0], k in kinds) for k, labels in KINDS.items()],
         "open_followups": open_followups,
         "next_followup": open_followups[0] if open_followups else None,
-        "open_goals": list(
-            participant.goals.filter(state=Goal.State.OPEN).order_by("due_on", "agreed_on", "pk")
-        ),
-        "recognitions": list(participant.recognitions.select_related("network_partner")),
+        "open_goals": timeline.also["open_goals"],
+        "recognitions": timeline.also["recognitions"],
         "can_share": is_admin or participant.caseworker_id == request.user.pk,
         "can_reassign": is_admin,
         "placements": list(placements_of_participant(request.user, participant)),

@@ -281,6 +281,10 @@ class Participant(models.Model):
         ]
         indexes = [
             models.Index(fields=["caseworker", "status"]),
+            # The caseload list's default order (Administration pages through all cases).
+            models.Index(
+                fields=["last_name", "first_name", "id"], name="participant_name_order_idx"
+            ),
             models.Index(fields=["entry_date"]),
             models.Index(fields=["exit_date"]),
             GinIndex(

@@ -163,6 +163,28 @@ class Placement(models.Model):
             models.Index(fields=["employer", "state"]),
             models.Index(fields=["participant", "-planned_start"]),
             models.Index(fields=["planned_start"]),
+            # Matching: internships that occupy a place at an employer (see
+            # employers.matching.OCCUPYING_STATES), and earlier hires at an employer.
+            models.Index(
+                fields=["employer"],
+                name="placement_occupying_idx",
+                condition=Q(
+                    kind="orientierungspraktikum", state__in=("geplant", "vereinbart", "laeuft")
+                ),
+            ),
+            # "Meine Woche": a caseworker's internships (btree; the exclusion constraint's
+            # GiST index with the same condition is slow for a plain participant lookup).
+            models.Index(
+                fields=["participant"],
+                name="placement_internship_idx",
+                condition=Q(kind="orientierungspraktikum") & ~Q(state="abgebrochen"),
+            ),
+            models.Index(
+                fields=["employer"],
+                name="placement_hired_idx",
+                condition=Q(outcome__in=("ausbildung", "beschaeftigung"))
+                | Q(offer_from_employer=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from participants.models import Goal, RecognitionProcedure, StatusChange
-from participants.timeline import PAGE_SIZE, build_timeline
+from participants.timeline import KINDS, PAGE_SIZE, build_timeline
 from placements.models import CheckIn
 
 from .factories import CaseNoteFactory, FollowUpFactory, PlacementFactory
@@ -209,9 +209,26 @@ def test_case_file_queries_do_not_grow_with_entries(caseworker_client, participa
     assert few == many
 
 
-def test_build_timeline_queries_one_per_source(participant, caseworker, django_assert_num_queries):
+def test_build_timeline_runs_one_query_for_all_sources(
+    participant, caseworker, django_assert_num_queries
+):
     fill(participant, 50)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(1):
         build_timeline(participant, caseworker)
     with django_assert_num_queries(1):
         build_timeline(participant, caseworker, kinds=["notiz"])
+
+
+def test_entries_rebuilt_from_json_equal_the_rows_read_by_the_orm(participant, caseworker):
+    fill(participant, 3)
+    timeline = build_timeline(participant, caseworker)
+    assert {entry.kind for entry in timeline.entries} == set(KINDS)
+    for entry in timeline.entries:
+        fresh = type(entry.obj).objects.get(pk=entry.obj.pk)
+        for field in type(fresh)._meta.concrete_fields:
+            assert getattr(entry.obj, field.attname) == getattr(fresh, field.attname), field.name
+        if entry.kind == "begleitung":
+            assert entry.obj.placement.employer == fresh.placement.employer
+            assert entry.obj.placement.employer.name == fresh.placement.employer.name
+        if entry.kind == "notiz":
+            assert entry.obj.author.username == fresh.author.username

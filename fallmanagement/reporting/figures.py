@@ -20,7 +20,6 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -35,7 +34,13 @@ from django_countries import countries
 
 from employers.models import Employer, EmployerField, NetworkPartner
 from fallmanagement.models import KldbArea
-from participants.models import FollowUp, Participant, RecognitionProcedure, StatusChange
+from participants.models import (
+    CaseNote,
+    FollowUp,
+    Participant,
+    RecognitionProcedure,
+    StatusChange,
+)
 from placements.models import Placement
 
 from .periods import Period, years_before
@@ -668,16 +673,24 @@ def network_kinds(ctx: Context, fig: Figure) -> Table:
     ),
 )
 def caseload(ctx: Context, fig: Figure) -> Table:
-    per_caseworker = (
-        ctx.active.filter(caseworker__isnull=False)
-        .values("caseworker")
-        .annotate(n=Count("pk"))
-        .aggregate(caseworkers=Count("caseworker"), avg=Avg("n"), max=Max("n"))
-    )
-    agg = ctx.active.aggregate(
-        participants=Count("pk", distinct=True),
-        contacts=Count("notes", filter=Q(notes__date__range=(ctx.start, ctx.end))),
-    )
+    # One pass over the active cases (grouped by caseworker, unassigned as None) and one count
+    # of the notes in the period, instead of joining every note of every active case.
+    counts = {
+        row["caseworker"]: row["n"]
+        for row in ctx.active.order_by().values("caseworker").annotate(n=Count("pk"))
+    }
+    assigned = [n for caseworker, n in counts.items() if caseworker is not None]
+    per_caseworker = {
+        "caseworkers": len(assigned),
+        "avg": sum(assigned) / len(assigned) if assigned else None,
+        "max": max(assigned, default=None),
+    }
+    agg = {
+        "participants": sum(counts.values()),
+        "contacts": CaseNote.objects.filter(
+            participant__in=ctx.active.values("pk"), date__range=(ctx.start, ctx.end)
+        ).count(),
+    }
     per_month = (
         round(agg["contacts"] / agg["participants"] / ctx.period.months, 2)
         if agg["participants"]
