@@ -354,3 +354,28 @@ def test_figures_are_computed_with_a_constant_number_of_queries(
     ParticipantFactory.create_batch(40, caseworker=caseworker, entry_date=D(2025, 1, 5))
     with django_assert_max_num_queries(30):
         compute_tables(Context(H1_2025))
+
+
+def test_months_merge_rather_than_hide_a_total_the_overview_shows(caseworker):
+    # Three exits in three different months, 2026: the overview shows "3 exits"; months of
+    # "< 3" each could be computed back to exactly 1 person, so the table merges into quarters.
+    from fallmanagement.reporting.suppression import publish
+
+    for month in (2, 5, 8):
+        ParticipantFactory(
+            caseworker=caseworker,
+            entry_date=D(2025, 6, 1),
+            status=Participant.Status.CLOSED,
+            exit_date=D(2026, month, 10),
+            exit_reason=Participant.ExitReason.EMPLOYMENT,
+        )
+    for i in range(4):
+        ParticipantFactory(caseworker=caseworker, entry_date=D(2026, 1 + 3 * i, 5))
+    with translation.override("de"):
+        tables = compute_tables(Context(Period.year(2026), today=D(2026, 12, 31)))
+    table = next(t for t in tables if t.key == "months")
+    published = {row["label"]: [c["text"] for c in row["cells"]] for row in publish(table)["rows"]}
+    assert published["Insgesamt"] == ["4", "3"]
+    assert len(published) < 13  # merged, not monthly
+    exits = [cells[1] for label, cells in published.items() if label != "Insgesamt"]
+    assert exits.count("< 3") != 3 or "x" in exits

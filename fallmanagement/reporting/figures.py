@@ -44,7 +44,18 @@ from participants.models import (
 from placements.models import Placement
 
 from .periods import Period, years_before
-from .suppression import AVERAGE, PLAIN, RATE, SINGLE, SUBTOTAL, TOTAL, Row, Table, publish
+from .suppression import (
+    AVERAGE,
+    PLAIN,
+    RATE,
+    SINGLE,
+    SUBTOTAL,
+    TOTAL,
+    Row,
+    Table,
+    publish,
+    suppressed_cells,
+)
 
 UNSPECIFIED = gettext_lazy("ohne Angabe")
 TOP_COUNTRIES = 5
@@ -256,11 +267,29 @@ def months(ctx: Context, fig: Figure) -> Table:
         .annotate(n=Count("pk"))
         .values_list("month", "n")
     )
-    rows = [
-        Row(f"{m:%m/%Y}", [entries.get(m, 0), exits.get(m, 0)]) for m in ctx.period.month_starts()
-    ]
-    rows.append(Row(_("Insgesamt"), [sum(entries.values()), sum(exits.values())], TOTAL))
-    return fig.table([_("Eintritte"), _("Austritte")], rows)
+    total = Row(_("Insgesamt"), [sum(entries.values()), sum(exits.values())], TOTAL)
+    columns = [_("Eintritte"), _("Austritte")]
+    # The period's totals are published in the overview, so this table must protect its small
+    # cells without hiding its total: where months cannot, merge them (quarters, then halves).
+    for months_per_row in (1, 3, 6, 12):
+        rows = []
+        starts = ctx.period.month_starts()
+        for i in range(0, len(starts), months_per_row):
+            chunk = starts[i : i + months_per_row]
+            label = (
+                f"{chunk[0]:%m/%Y}" if len(chunk) == 1 else f"{chunk[0]:%m/%Y}–{chunk[-1]:%m/%Y}"
+            )
+            rows.append(
+                Row(
+                    label,
+                    [sum(entries.get(m, 0) for m in chunk), sum(exits.get(m, 0) for m in chunk)],
+                )
+            )
+        table = fig.table(columns, [*rows, total])
+        hidden = suppressed_cells(table)
+        if not any(r == len(rows) and total.values[c] >= 3 for r, c in hidden):
+            break
+    return table
 
 
 @figure(
