@@ -139,7 +139,6 @@ def matching_employers(
         )
         .annotate(
             group_match=Exists(internship_fields.filter(wanted_groups)),
-            area_match=Exists(internship_fields.filter(kldb_group__area_id__in=wanted_areas)),
             occupied=occupied_places(start, end),
             earlier_placements=_count(earlier.filter(state__in=("beendet", "abgebrochen"))),
             earlier_hired=_count(
@@ -151,7 +150,8 @@ def matching_employers(
                 F("capacity") - F("occupied"), output_field=IntegerField()
             )
         )
-        .filter(area_match=True, free_places__gt=0)
+        # Every candidate already matches a Berufsbereich (see `candidates`).
+        .filter(free_places__gt=0)
         .order_by("-group_match", "-free_places", "-earlier_hired", "name", "pk")
     )
 
