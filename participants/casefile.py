@@ -217,41 +217,36 @@ def _add(request, pk, form_class, form_key, message, *, build):
     )
 
 
+def _add_owned(request, pk, form_class, form_key, message, owner_field):
+    """Add a simple timeline entry that belongs to the participant and records its author."""
+
+    def build(form, participant):
+        form.instance.participant = participant
+        setattr(form.instance, owner_field, request.user)
+        form.save()
+
+    return _add(request, pk, form_class, form_key, message, build=build)
+
+
 @role_required(Role.CASEWORK)
 @require_POST
 def note_add(request: HttpRequest, pk: int) -> HttpResponse:
-    def build(form, participant):
-        form.instance.participant = participant
-        form.instance.author = request.user
-        form.save()
-
-    return _add(
-        request, pk, CaseNoteForm, "note_form", _("Gesprächsnotiz gespeichert."), build=build
-    )
+    message = _("Gesprächsnotiz gespeichert.")
+    return _add_owned(request, pk, CaseNoteForm, "note_form", message, "author")
 
 
 @role_required(Role.CASEWORK)
 @require_POST
 def goal_add(request: HttpRequest, pk: int) -> HttpResponse:
-    def build(form, participant):
-        form.instance.participant = participant
-        form.instance.author = request.user
-        form.save()
-
-    return _add(request, pk, GoalForm, "goal_form", _("Zielvereinbarung gespeichert."), build=build)
+    message = _("Zielvereinbarung gespeichert.")
+    return _add_owned(request, pk, GoalForm, "goal_form", message, "author")
 
 
 @role_required(Role.CASEWORK)
 @require_POST
 def followup_add(request: HttpRequest, pk: int) -> HttpResponse:
-    def build(form, participant):
-        form.instance.participant = participant
-        form.instance.created_by = request.user
-        form.save()
-
-    return _add(
-        request, pk, FollowUpForm, "followup_form", _("Wiedervorlage angelegt."), build=build
-    )
+    message = _("Wiedervorlage angelegt.")
+    return _add_owned(request, pk, FollowUpForm, "followup_form", message, "created_by")
 
 
 @role_required(Role.CASEWORK)
