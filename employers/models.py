@@ -128,6 +128,22 @@ class Employer(models.Model):
                 ),
             ),
         ]
+        indexes = [
+            # The employer list: active employers by name (the default order), one page at a time.
+            models.Index(
+                fields=["name", "id"],
+                name="employer_active_name_idx",
+                condition=models.Q(is_active=True),
+            ),
+            # Matching ranks all active partners by free places, hires and name: from this
+            # narrow index alone (index-only scan), see employers.matching.
+            models.Index(
+                fields=["id"],
+                name="employer_partner_idx",
+                include=["capacity", "name"],
+                condition=models.Q(is_active=True, state="aktiv"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.city})" if self.city else self.name

@@ -464,15 +464,11 @@ def matching(request: HttpRequest, participant_pk: int) -> HttpResponse:
         if end < start:
             end = start + datetime.timedelta(days=27)
     employers = list(
-        matching_employers(participant, start, end).prefetch_related(_fields_prefetch())[:50]
+        matching_employers(participant, start, end).prefetch_related(_fields_prefetch())
     )
-    # Experience and interests in one query (UNION): the page stays within 15 queries.
-    interests = Participant.interest_groups.through.objects.filter(participant_id=participant.pk)
-    own_groups = set(
-        participant.experiences.values_list("kldb_group_id", flat=True).union(
-            interests.values_list("kldbgroup_id", flat=True)
-        )
-    )
+    experiences = list(participant.experiences.select_related("kldb_group"))
+    interests = list(participant.interest_groups.all())
+    own_groups = {x.kldb_group_id for x in experiences} | {g.pk for g in interests}
     for employer in employers:
         employer.matched_fields = [
             f for f in employer.fields.all() if f.kldb_group_id in own_groups
@@ -487,8 +483,8 @@ def matching(request: HttpRequest, participant_pk: int) -> HttpResponse:
             "start": start,
             "end": end,
             "ranking_rule": RANKING_RULE,
-            "own_groups": participant.interest_groups.all(),
-            "experiences": participant.experiences.select_related("kldb_group"),
+            "own_groups": interests,
+            "experiences": experiences,
         },
     )
 

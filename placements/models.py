@@ -165,9 +165,12 @@ class Placement(models.Model):
             models.Index(fields=["planned_start"]),
             # Matching: internships that occupy a place at an employer (see
             # employers.matching.OCCUPYING_STATES), and earlier hires at an employer.
+            # INCLUDE: the period columns, so the free capacity of all employers is summed
+            # from the index alone (index-only scan).
             models.Index(
                 fields=["employer"],
                 name="placement_occupying_idx",
+                include=["planned_start", "planned_end", "actual_start", "actual_end"],
                 condition=Q(
                     kind="orientierungspraktikum", state__in=("geplant", "vereinbart", "laeuft")
                 ),
@@ -182,6 +185,7 @@ class Placement(models.Model):
             models.Index(
                 fields=["employer"],
                 name="placement_hired_idx",
+                include=["participant"],
                 condition=Q(outcome__in=("ausbildung", "beschaeftigung"))
                 | Q(offer_from_employer=True),
             ),

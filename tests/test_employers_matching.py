@@ -97,13 +97,13 @@ def test_inactive_paused_and_non_internship_employers_are_excluded(metalworker):
 def test_own_earlier_placements_do_not_count_as_history(metalworker):
     e = employer("Metall", ["24"], capacity=2)
     PlacementFactory(employer=e, participant=metalworker, state="beendet", outcome="ausbildung")
-    result = matching_employers(metalworker, START, END).get()
+    [result] = matching_employers(metalworker, START, END)
     assert (result.earlier_placements, result.earlier_hired) == (0, 0)
 
 
 def test_participant_without_fields_matches_nothing(participant):
     employer("Metall", ["24"])
-    assert not matching_employers(participant, START, END).exists()
+    assert list(matching_employers(participant, START, END)) == []
 
 
 def test_matching_runs_in_one_query(metalworker):
