@@ -182,6 +182,13 @@ class Placement(models.Model):
                 name="placement_internship_idx",
                 condition=Q(kind="orientierungspraktikum") & ~Q(state="abgebrochen"),
             ),
+            # Funding report: was a placement followed by an apprenticeship or a job with the
+            # same employer? (one probe per ended placement)
+            models.Index(
+                fields=["participant", "employer", "planned_start"],
+                name="placement_follow_on_idx",
+                condition=Q(kind__in=("ausbildung", "beschaeftigung")),
+            ),
             models.Index(
                 fields=["employer"],
                 name="placement_hired_idx",

@@ -379,3 +379,78 @@ def test_months_merge_rather_than_hide_a_total_the_overview_shows(caseworker):
     assert len(published) < 13  # merged, not monthly
     exits = [cells[1] for label, cells in published.items() if label != "Insgesamt"]
     assert exits.count("< 3") != 3 or "x" in exits
+
+
+def test_the_single_pass_counts_agree_with_one_query_per_rule(caseworker, other_caseworker):
+    """`participant_counts` (one GROUPING SETS query) against plain ORM counts per rule."""
+    import random
+
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    rng = random.Random(7)
+    statuses = [c for c, _l in Participant.ExitReason.choices]
+    for _i in range(60):
+        entry = D(2024, 10, 1) + datetime.timedelta(days=rng.randrange(0, 400))
+        exit_date = entry + datetime.timedelta(days=rng.randrange(-30, 300))  # some bad data
+        closed = rng.random() < 0.5
+        ParticipantFactory(
+            caseworker=rng.choice([caseworker, other_caseworker, None]),
+            gender=rng.choice([c for c, _l in Participant.Gender.choices]),
+            date_of_birth=rng.choice([None, D(1960 + rng.randrange(0, 50), 6, 30)]),
+            country_of_origin=rng.choice(["SY", "AF", "UA", "ER", ""]),
+            isced_level=rng.choice(["", "0-2", "3-4"]),
+            german_level=rng.choice(["", "A1", "B1"]),
+            entry_date=entry,
+            status=S.CLOSED if closed else S.PROFILING,
+            exit_date=exit_date if closed else None,
+            exit_reason=rng.choice(statuses) if closed else "",
+        )
+    # Bad data: exit recorded before the entry (an entry in the period, but never active).
+    ParticipantFactory(
+        caseworker=caseworker,
+        entry_date=D(2025, 1, 10),
+        status=S.CLOSED,
+        exit_date=D(2024, 12, 20),
+        exit_reason=statuses[0],
+    )
+    ctx = Context(H1_2025)
+    counts = ctx.participant_counts
+    active = ctx.active
+    for dimension in ("gender", "country_of_origin", "isced_level", "german_level", "caseworker"):
+        expected = {
+            row[dimension]: (row["a"], row["e"], row["x"])
+            for row in active.values(dimension).annotate(
+                a=Count("pk"), e=Count("pk", filter=ctx.q_entry), x=Count("pk", filter=ctx.q_exit)
+            )
+        }
+        got = {k: (c.active, c.entries, c.exits) for k, c in counts[dimension].items() if c.active}
+        assert got == expected, dimension
+    everybody = Participant.objects.aggregate(
+        a=Count("pk", filter=ctx.q_active),
+        o=Count("pk", filter=ctx.q_on_end),
+        e=Count("pk", filter=ctx.q_entry),
+        x=Count("pk", filter=ctx.q_exit),
+    )
+    total = counts["total"][None]
+    assert (total.active, total.on_end, total.all_entries, total.all_exits) == (
+        everybody["a"],
+        everybody["o"],
+        everybody["e"],
+        everybody["x"],
+    )
+    assert everybody["a"] > 10 and everybody["x"] > 3  # the data set exercises the rules
+    entries_by_month = dict(
+        Participant.objects.filter(ctx.q_entry)
+        .annotate(m=TruncMonth("entry_date"))
+        .values("m")
+        .annotate(n=Count("pk"))
+        .values_list("m", "n")
+    )
+    got_months = {m: c.all_entries for m, c in counts["entry_month"].items() if m is not None}
+    assert got_months == entries_by_month
+    exit_reasons = dict(
+        ctx.exits.values("exit_reason").annotate(n=Count("pk")).values_list("exit_reason", "n")
+    )
+    got_reasons = {k: c.all_exits for k, c in counts["exit_reason"].items() if c.all_exits}
+    assert got_reasons == exit_reasons
