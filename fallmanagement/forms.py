@@ -5,6 +5,9 @@ Django itself; every app's select fields use our own German label instead.
 """
 
 from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 BLANK_LABEL = _("– bitte wählen –")
@@ -30,3 +33,28 @@ class GermanBlankChoiceMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         german_blank_choices(self.fields)
+
+
+class FastSelect(forms.Select):
+    """A single <select> whose options are rendered in Python.
+
+    Django renders every <option> through a template: a filter with 1 400 caseworkers took
+    250 ms. Same markup as forms.Select (flat choices only, no option groups).
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        selected = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (
+                    option_value,
+                    mark_safe(" selected") if str(option_value) in selected else "",
+                    label,
+                )
+                for option_value, label in self.choices
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final_attrs), options)

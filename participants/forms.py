@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from fallmanagement.forms import BLANK_LABEL, german_blank_choices
+from fallmanagement.forms import BLANK_LABEL, FastSelect, german_blank_choices
 from fallmanagement.locking import VersionedFormMixin
 from fallmanagement.models import KldbArea, KldbGroup
 from fallmanagement.roles import Role, has_role
@@ -395,13 +395,17 @@ class CaseloadFilter(django_filters.FilterSet):
         choices=Participant.Status.choices, label=_("Status"), empty_label=_("alle")
     )
     caseworker = django_filters.ModelChoiceFilter(
-        queryset=lambda request: caseworkers(), label=_("Fallmanager:in"), empty_label=_("alle")
+        queryset=lambda request: caseworkers(),
+        label=_("Fallmanager:in"),
+        empty_label=_("alle"),
+        widget=FastSelect,
     )
     country = django_filters.ChoiceFilter(
         field_name="country_of_origin",
         choices=lambda: list(countries),
         label=_("Herkunftsland"),
         empty_label=_("alle"),
+        widget=FastSelect,
     )
     residence_status = django_filters.ChoiceFilter(
         choices=Participant.ResidenceStatus.choices,

@@ -2,6 +2,7 @@
 number of queries per page."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -45,6 +46,20 @@ def test_administration_sees_all_cases_and_the_caseworker_filter(
     assert 'name="caseworker"' in html
     html = listed(admin_client_role, f"?caseworker={other_caseworker.pk}")
     assert "Fremd" in html and "Eigen" not in html
+
+
+def test_filter_selects_keep_the_choice_and_escape_names(admin_client_role, caseworker):
+    caseworker.first_name, caseworker.last_name = "<b>Eva</b>", "O'Neil & Co"
+    caseworker.save()
+    html = listed(admin_client_role, f"?caseworker={caseworker.pk}&country=SY")
+    expected = (
+        f'<option value="{caseworker.pk}" selected>&lt;b&gt;Eva&lt;/b&gt; O&#x27;Neil &amp; Co'
+    )
+    assert expected in html
+    assert '<option value="SY" selected>Syrien</option>' in html
+    assert '<option value="AF">Afghanistan</option>' in html
+    select = re.search(r'<select name="caseworker".*?</select>', html, re.S).group(0)
+    assert select.count(" selected") == 1
 
 
 def test_caseworker_filter_is_not_offered_to_caseworkers(
