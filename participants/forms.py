@@ -37,6 +37,8 @@ def caseworkers():
 
 
 class CaseworkerChoiceField(forms.ModelChoiceField):
+    widget = FastSelect  # a large office has hundreds of caseworkers
+
     def label_from_instance(self, obj) -> str:
         return obj.get_full_name() or obj.get_username()
 
