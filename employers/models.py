@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from fallmanagement.models import KldbGroup
+from fallmanagement.models import GERMAN_COLLATION, KldbGroup
 
 postcode_validator = RegexValidator(
     r"^\d{5}$", _("Bitte eine fünfstellige Postleitzahl angeben, z. B. 34117.")
@@ -49,13 +49,13 @@ class Employer(models.Model):
         PAUSED = "pausiert", _("pausiert")
         ENDED = "beendet", _("beendet")
 
-    name = models.CharField(_("Name"), max_length=200)
+    name = models.CharField(_("Name"), max_length=200, db_collation=GERMAN_COLLATION)
     legal_form = models.CharField(
         _("Rechtsform"), max_length=20, choices=LegalForm.choices, blank=True
     )
     street = models.CharField(_("Straße und Hausnummer"), max_length=200, blank=True)
     postcode = models.CharField(_("PLZ"), max_length=5, validators=[postcode_validator])
-    city = models.CharField(_("Ort"), max_length=100)
+    city = models.CharField(_("Ort"), max_length=100, db_collation=GERMAN_COLLATION)
     industry = models.CharField(_("Branche"), max_length=200, blank=True)
     size_band = models.CharField(
         _("Betriebsgröße"), max_length=10, choices=SizeBand.choices, blank=True
@@ -202,7 +202,7 @@ class ContactPerson(models.Model):
         IN_PERSON = "persoenlich", _("persönlich")
 
     employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField(_("Name"), max_length=200)
+    name = models.CharField(_("Name"), max_length=200, db_collation=GERMAN_COLLATION)
     role = models.CharField(_("Funktion"), max_length=200, blank=True)
     phone = models.CharField(_("Telefon"), max_length=40, blank=True, validators=[phone_validator])
     email = models.EmailField(_("E-Mail"), blank=True)
@@ -290,14 +290,14 @@ class NetworkPartner(models.Model):
         ASSOCIATION = "verein", _("Verein / Initiative")
         OTHER = "sonstige", _("Sonstige Institution")
 
-    name = models.CharField(_("Name"), max_length=200)
+    name = models.CharField(_("Name"), max_length=200, db_collation=GERMAN_COLLATION)
     kind = models.CharField(_("Art"), max_length=30, choices=Kind.choices)
     topics = models.CharField(
         _("Themen"), max_length=300, blank=True, help_text=_("z. B. „Anerkennung Metallberufe“")
     )
     street = models.CharField(_("Straße und Hausnummer"), max_length=200, blank=True)
     postcode = models.CharField(_("PLZ"), max_length=5, blank=True, validators=[postcode_validator])
-    city = models.CharField(_("Ort"), max_length=100, blank=True)
+    city = models.CharField(_("Ort"), max_length=100, blank=True, db_collation=GERMAN_COLLATION)
     phone = models.CharField(_("Telefon"), max_length=40, blank=True, validators=[phone_validator])
     email = models.EmailField(_("E-Mail"), blank=True)
     website = models.URLField(_("Website"), blank=True)
@@ -316,7 +316,7 @@ class NetworkPartner(models.Model):
 
 class NetworkContactPerson(models.Model):
     partner = models.ForeignKey(NetworkPartner, on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField(_("Name"), max_length=200)
+    name = models.CharField(_("Name"), max_length=200, db_collation=GERMAN_COLLATION)
     role = models.CharField(_("Funktion"), max_length=200, blank=True)
     phone = models.CharField(_("Telefon"), max_length=40, blank=True, validators=[phone_validator])
     email = models.EmailField(_("E-Mail"), blank=True)

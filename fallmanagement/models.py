@@ -5,6 +5,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# Names sort as in a German phone book whatever the database's default collation is (a
+# cluster created with the C locale puts "Özdemir", "van Dijk" and "al-Hassan" after "Zimmermann").
+# ICU collation, part of every PostgreSQL built with ICU (Debian, Ubuntu, the official images).
+GERMAN_COLLATION = "de-x-icu"
+
 
 class KldbArea(models.Model):
     """KldB 2010 Berufsbereich (1 digit), e.g. 2 Rohstoffgewinnung, Produktion und Fertigung."""

@@ -9,7 +9,7 @@ from django.db.models.functions import Concat, Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from fallmanagement.models import KldbGroup
+from fallmanagement.models import GERMAN_COLLATION, KldbGroup
 from fallmanagement.roles import Role, user_roles
 
 
@@ -138,8 +138,12 @@ class Participant(models.Model):
         EQ = "eq", _("Einstiegsqualifizierung")
 
     # Names as in the documents, and as the person is called.
-    last_name = models.CharField(_("Nachname (laut Dokument)"), max_length=150)
-    first_name = models.CharField(_("Vorname(n) (laut Dokument)"), max_length=150)
+    last_name = models.CharField(
+        _("Nachname (laut Dokument)"), max_length=150, db_collation=GERMAN_COLLATION
+    )
+    first_name = models.CharField(
+        _("Vorname(n) (laut Dokument)"), max_length=150, db_collation=GERMAN_COLLATION
+    )
     preferred_name = models.CharField(_("Rufname"), max_length=150, blank=True)
     date_of_birth = models.DateField(_("Geburtsdatum"), null=True, blank=True)
     gender = models.CharField(

@@ -80,6 +80,26 @@ def test_sorting_by_place_and_free_places(caseworker_client):
     assert names(caseworker_client.get(url, {"sort": "free_now"})) == ["A", "B"]
 
 
+def test_names_and_places_sort_as_in_german(caseworker_client):
+    # Byte order (a C-locale database) would put umlauts and lower-case names last.
+    for name, city in [
+        ("Zahntechnik Ost", "Zierenberg"),
+        ("Ärztehaus Nord", "Ahnatal"),
+        ("von Berg KG", "Österreich"),
+        ("Bäckerei Abel", "bad Arolsen"),
+    ]:
+        EmployerFactory(name=name, city=city)
+    url = reverse("employers:list")
+    assert names(caseworker_client.get(url)) == [
+        "Ärztehaus Nord",
+        "Bäckerei Abel",
+        "von Berg KG",
+        "Zahntechnik Ost",
+    ]
+    by_city = names(caseworker_client.get(url, {"sort": "city"}))
+    assert by_city == ["Ärztehaus Nord", "Bäckerei Abel", "von Berg KG", "Zahntechnik Ost"]
+
+
 def test_list_is_paginated(caseworker_client):
     EmployerFactory.create_batch(30)
     response = caseworker_client.get(reverse("employers:list"))

@@ -62,6 +62,16 @@ def test_filter_selects_keep_the_choice_and_escape_names(admin_client_role, case
     assert select.count(" selected") == 1
 
 
+def test_caseload_sorts_names_as_in_german(caseworker_client, caseworker):
+    for last_name in ("Zimmermann", "Özdemir", "van Dijk", "al-Hassan", "Abbas"):
+        ParticipantFactory(caseworker=caseworker, last_name=last_name)
+    response = caseworker_client.get(LIST, {"sort": "name"})
+    order = [p.last_name for p in response.context["page"]]
+    assert order == ["Abbas", "al-Hassan", "Özdemir", "van Dijk", "Zimmermann"]
+    response = caseworker_client.get(LIST, {"sort": "-name"})
+    assert [p.last_name for p in response.context["page"]] == order[::-1]
+
+
 def test_caseworker_filter_is_not_offered_to_caseworkers(
     caseworker_client, caseworker, other_caseworker
 ):
