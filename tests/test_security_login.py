@@ -121,6 +121,9 @@ def test_role_requiring_2fa_must_set_up_and_verify_a_totp_device(caseworker, cli
     assert response["Location"] == reverse("otp_setup")
     page = client.get(reverse("otp_setup"))
     assert page.status_code == 200 and "otpauth://totp/" in page.content.decode()
+    # The same link as a QR code to scan, inline SVG with a text alternative.
+    assert '<svg role="img" width=' in page.content.decode()
+    assert "<title>QR-Code für die Authenticator-App</title>" in page.content.decode()
     device = TOTPDevice.objects.get(user=caseworker, confirmed=False)
     token = f"{totp(device.bin_key):06d}"
     response = client.post(reverse("otp_setup"), {"token": token})
