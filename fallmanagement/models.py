@@ -147,6 +147,8 @@ class ReportJob(models.Model):
         verbose_name=_("Fallmanager:in"),
     )
     format = models.CharField(_("Format"), max_length=4, choices=Format.choices)
+    # Issue the report as final once built (large reports are issued in the background too).
+    issue = models.BooleanField(_("endgültig ausstellen"), default=False)
     status = models.CharField(
         _("Stand"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )

@@ -9,8 +9,9 @@ from .models import ReportJob
 
 @task()
 def build_report_job(job_id: int) -> None:
-    """Build a report job's file and store it in the job (downloadable by its owner only)."""
-    from .reporting.exports import EXPORT_LANGUAGE, build_report, render_report
+    """Build a report job's file and store it in the job (downloadable by its owner only);
+    with `job.issue`, keep it as an issued report too."""
+    from .reporting.exports import EXPORT_LANGUAGE, build_report, render_report, store_issued
     from .reporting.periods import Period
 
     job = ReportJob.objects.select_related("owner", "scope_caseworker").get(pk=job_id)
@@ -34,6 +35,8 @@ def build_report_job(job_id: int) -> None:
         )
         raise
     with transaction.atomic():
+        if job.issue:
+            store_issued(report, content, job.owner)
         ReportJob.objects.filter(pk=job_id).update(
             status=ReportJob.Status.DONE,
             progress=100,

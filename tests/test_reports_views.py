@@ -374,6 +374,47 @@ def test_background_job_runs_and_only_its_owner_downloads(
     assert admin_client_role.get(reverse("reports:job_download", args=[job.pk])).status_code == 404
 
 
+def test_large_report_is_issued_in_the_background(
+    reporter_client, reporter, cohort, settings, immediate_tasks, django_capture_on_commit_callbacks
+):
+    settings.REPORT_INLINE_MAX = 5
+    page = reporter_client.get(url("reports:index", **YEAR_2025))
+    assert reverse("reports:issue") in page.text  # offered without the figures on the page
+    confirm = reporter_client.get(url("reports:issue", **YEAR_2025))
+    assert confirm.status_code == 200 and not ReportJob.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = reporter_client.post(url("reports:issue"), YEAR_2025)
+    job = ReportJob.objects.get()
+    assert response.url == reverse("reports:job", args=[job.pk])
+    assert (job.issue, job.format, job.status) == (True, "pdf", "fertig")
+    issued = IssuedReport.objects.get()
+    assert (issued.period_start, issued.period_end) == (D(2025, 1, 1), D(2025, 12, 31))
+    assert issued.issued_by == reporter
+    assert bytes(issued.pdf) == bytes(job.result)
+    assert issued.figures[0]["rows"][0]["cells"][0]["value"] == 12
+    status = reporter_client.get(reverse("reports:job", args=[job.pk]))
+    assert "ist ausgestellt" in status.text
+
+
+def test_a_failed_background_issue_issues_nothing(
+    reporter_client,
+    cohort,
+    settings,
+    monkeypatch,
+    immediate_tasks,
+    django_capture_on_commit_callbacks,
+):
+    def broken(report, fmt):
+        raise RuntimeError("PDF rendering failed")
+
+    settings.REPORT_INLINE_MAX = 5
+    monkeypatch.setattr("fallmanagement.reporting.exports.render_report", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        reporter_client.post(url("reports:issue"), YEAR_2025)  # the task fails (and is logged)
+    assert ReportJob.objects.get().status == "fehler"
+    assert not IssuedReport.objects.exists()
+
+
 def test_running_job_status_polls_and_shows_progress(reporter_client, reporter):
     job = ReportJob.objects.create(
         owner=reporter,

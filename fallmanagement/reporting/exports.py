@@ -182,3 +182,22 @@ RENDERERS = {"pdf": render_report_pdf, "csv": render_report_csv, "xlsx": render_
 def render_report(report: Report, fmt: str) -> bytes:
     with translation.override(EXPORT_LANGUAGE):
         return RENDERERS[fmt](report)
+
+
+def store_issued(report: Report, pdf: bytes, user):
+    """Keep `report` and its PDF as issued (final, append-only)."""
+    import hashlib
+
+    from fallmanagement.models import IssuedReport
+
+    return IssuedReport.objects.create(
+        period_start=report.period.start,
+        period_end=report.period.end,
+        period_label=report.period.label,
+        scope_label=report.scope_label,
+        figures=report.tables,
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        issued_by=user,
+        issued_by_name=report.created_by,
+    )

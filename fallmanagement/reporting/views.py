@@ -1,8 +1,6 @@
 """Report page, exports, issued reports and background report jobs (Berichtswesen and
 Administration). Only Administration may scope a report to one caseworker."""
 
-import hashlib
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -22,7 +20,7 @@ from fallmanagement.models import AccessLog, IssuedReport, ReportJob
 from fallmanagement.roles import Role, has_role, role_required
 
 from .charts import render_charts
-from .exports import CONTENT_TYPES, EXPORT_LANGUAGE, build_report, render_report
+from .exports import CONTENT_TYPES, EXPORT_LANGUAGE, build_report, render_report, store_issued
 from .figures import Context
 from .periods import Period
 from .suppression import SECONDARY_TEXT, SUPPRESSED_TEXT
@@ -218,20 +216,15 @@ def report_issue(request: HttpRequest) -> HttpResponse:
             "reports/issue_confirm.html",
             {"form": form, "period": form.period, "scope": form.scope, "query": _query(form)},
         )
+    if _is_large(form):
+        # Too large for a page view: issued by the background worker (see tasks).
+        job = _start_job(request, form, "pdf", issue=True)
+        messages.info(request, _("Der Bericht wird im Hintergrund erstellt und ausgestellt."))
+        return redirect("reports:job", pk=job.pk)
     report = build_report(form.period, form.scope, request.user, language=EXPORT_LANGUAGE)
     pdf = render_report(report, "pdf")
     with transaction.atomic():
-        issued = IssuedReport.objects.create(
-            period_start=report.period.start,
-            period_end=report.period.end,
-            period_label=report.period.label,
-            scope_label=report.scope_label,
-            figures=report.tables,
-            pdf=pdf,
-            sha256=hashlib.sha256(pdf).hexdigest(),
-            issued_by=request.user,
-            issued_by_name=report.created_by,
-        )
+        issued = store_issued(report, pdf, request.user)
         log_access(request, AccessLog.Action.PDF, issued, object_type="report")
     messages.success(
         request,
@@ -279,13 +272,18 @@ def issued_figures(request: HttpRequest, pk: int) -> JsonResponse:
 @role_required(*REPORT_ROLES)
 @require_POST
 def job_start(request: HttpRequest) -> HttpResponse:
-    from fallmanagement.tasks import build_report_job
-
     form = _period_form(request)
     fmt = request.POST.get("format", "pdf")
     if fmt not in FORMATS or not form.is_valid():
         messages.error(request, _("Bitte einen gültigen Zeitraum wählen."))
         return redirect("reports:index")
+    job = _start_job(request, form, fmt)
+    return redirect("reports:job", pk=job.pk)
+
+
+def _start_job(request: HttpRequest, form: PeriodForm, fmt: str, *, issue: bool = False):
+    from fallmanagement.tasks import build_report_job
+
     period = form.period
     job = ReportJob.objects.create(
         owner=request.user,
@@ -294,9 +292,10 @@ def job_start(request: HttpRequest) -> HttpResponse:
         period_label=period.label,
         scope_caseworker=form.scope,
         format=fmt,
+        issue=issue,
     )
     transaction.on_commit(lambda: build_report_job.enqueue(job.pk))
-    return redirect("reports:job", pk=job.pk)
+    return job
 
 
 def _own_job(request: HttpRequest, pk: int, **kwargs) -> ReportJob:
