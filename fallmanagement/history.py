@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pghistory
 import pgtrigger
@@ -166,8 +167,18 @@ def participant_event_querysets(participant_id: int) -> list[tuple[type, models.
     return result
 
 
+@dataclass(frozen=True)
+class _Ref:
+    """A foreign key value in the history, shown as the referenced object (resolved in bulk)."""
+
+    model: type
+    pk: object
+
+
 def _value(field: models.Field, event) -> object:
     value = getattr(event, field.attname)
+    if field.is_relation and field.many_to_one and value is not None:
+        return _Ref(field.related_model, value)
     if isinstance(value, bool):
         return _("ja") if value else _("nein")
     if getattr(field, "choices", None) and value not in (None, ""):
@@ -219,13 +230,38 @@ def participant_history(participant_id: int) -> list[dict]:
                     "changes": changes,
                 }
             )
+    user_model = get_user_model()
     user_ids = {e["user_id"] for e in entries if e["user_id"]}
+    refs: dict[type, set] = {}
+    for entry in entries:
+        for _label, old, new in entry["changes"]:
+            for value in (old, new):
+                if isinstance(value, _Ref):
+                    refs.setdefault(value.model, set()).add(value.pk)
+    user_ids |= refs.pop(user_model, set())
     names = {
         u.pk: u.get_full_name() or u.get_username()
-        for u in get_user_model().objects.filter(pk__in=user_ids)
+        for u in user_model.objects.filter(pk__in=user_ids)
     }
+    # One query per referenced model (users, employers, KldB groups …), not per value.
+    shown = {(user_model, pk): name for pk, name in names.items()}
+    for model, pks in refs.items():
+        for pk, obj in model._default_manager.in_bulk(pks).items():
+            shown[(model, pk)] = str(obj)
+
+    def display(value):
+        if isinstance(value, _Ref):
+            # A deleted object keeps its number, marked as such.
+            return shown.get(
+                (value.model, value.pk), _("(gelöscht, Nr. %(pk)s)") % {"pk": value.pk}
+            )
+        return value
+
     for entry in entries:
         entry["user"] = names.get(entry["user_id"], "")
+        entry["changes"] = [
+            (label, display(old), display(new)) for label, old, new in entry["changes"]
+        ]
     entries.sort(key=lambda e: (e["at"], e["id"]), reverse=True)
     return entries
 

@@ -132,6 +132,18 @@ def test_administration_sees_history_of_a_participant_incl_notes(admin_client_ro
     assert response["Cache-Control"] == "no-store, private"
 
 
+def test_history_names_referenced_people_and_objects(
+    admin_client_role, participant, caseworker, other_caseworker
+):
+    Participant.objects.filter(pk=participant.pk).update(caseworker=other_caseworker)
+    history = participant_history(participant.pk)
+    change = next(c for c in history[0]["changes"] if c[1] != c[2])
+    expected = (caseworker.get_full_name(), other_caseworker.get_full_name())
+    assert (str(change[1]), str(change[2])) == expected
+    response = admin_client_role.get(reverse("audit:participant_history", args=[participant.pk]))
+    assert other_caseworker.get_full_name() in response.content.decode()
+
+
 def test_access_log_page_lists_who_viewed_the_file(admin_client_role, participant, caseworker):
     AccessLog.objects.create(
         user=caseworker,
