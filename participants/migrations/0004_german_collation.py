@@ -8,22 +8,9 @@ import django.contrib.postgres.indexes
 import django.db.models.functions.text
 from django.db import migrations, models
 
+from fallmanagement.migration_ops import drop_update_triggers
+
 import participants.models
-
-
-def drop_update_triggers(table: str, *, when_reversed: bool = False) -> migrations.RunSQL:
-    """Drop the audit triggers' UPDATE trigger of `table`: PostgreSQL refuses to change a column
-    its WHEN clause names. pgtrigger installs it again after `migrate` (install on migrate)."""
-    sql = f"""
-        DO $$ DECLARE t record; BEGIN
-            FOR t IN SELECT tgname FROM pg_trigger
-                     WHERE tgrelid = '{table}'::regclass AND tgname LIKE 'pgtrigger_update_%'
-            LOOP EXECUTE format('DROP TRIGGER %I ON {table}', t.tgname); END LOOP;
-        END $$;
-    """
-    if when_reversed:
-        return migrations.RunSQL(migrations.RunSQL.noop, sql)
-    return migrations.RunSQL(sql, migrations.RunSQL.noop)
 
 
 class Migration(migrations.Migration):
