@@ -189,6 +189,17 @@ pick_locale() {
     echo C
 }
 
+# A quarter of the machine's memory for PostgreSQL's buffers, at most 1 GB (at least 128 MB).
+buffers_mb() {
+    local kb
+    kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo 2>/dev/null || true)
+    [[ $kb =~ ^[0-9]+$ ]] || kb=0
+    local mb=$((kb / 1024 / 4))
+    ((mb > 1024)) && mb=1024
+    ((mb < 128)) && mb=128
+    echo "$mb"
+}
+
 write_conf() {
     # Rewritten on every start; postgresql.conf includes it (see init_cluster).
     as_server tee "$DATA/fallmanagement-dev.conf" >/dev/null <<EOF
@@ -200,7 +211,7 @@ port = $PORT
 max_connections = 100
 # Memory as on a small production server (the defaults, 128 MB buffers and 4 MB per sort,
 # are for a machine shared with other programs): the benchmark database holds 100 000 cases.
-shared_buffers = 1GB
+shared_buffers = $(buffers_mb)MB
 work_mem = 16MB
 random_page_cost = 1.1                # SSD: an index page costs little more than a heap page
 # Speed over durability: this cluster holds throw-away dev/test data.
