@@ -9,6 +9,7 @@ app_name = "employers"
 urlpatterns = [
     path("", views.employer_list, name="list"),
     path("export.csv", views.export_csv, name="export"),
+    path("auswahl/", views.employer_choices, name="choices"),
     path("neu/", views.create, name="create"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/bearbeiten/", views.edit, name="edit"),

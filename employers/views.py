@@ -449,6 +449,34 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+# --- choosing an employer in other forms -----------------------------------------------------
+
+
+@role_required(*STAFF)
+def employer_choices(request: HttpRequest) -> HttpResponse:
+    """<option>s of active partners matching `employer_q` (name, place, postcode) for a
+    SearchSelect; the currently chosen `employer` stays first."""
+    query = request.GET.get("employer_q", "").strip()[:100]
+    partners = Employer.objects.filter(is_active=True, state=Employer.PartnershipState.ACTIVE)
+    found = partners
+    if query:
+        found = found.filter(
+            Q(name__icontains=query) | Q(city__icontains=query) | Q(postcode__startswith=query)
+        )
+    options = list(found.order_by("name", "pk")[:CHOICES_SHOWN])
+    chosen = request.GET.get("employer", "")
+    if chosen.isdigit() and all(e.pk != int(chosen) for e in options):
+        options = list(partners.filter(pk=chosen)) + options
+    return render(
+        request,
+        "employers/partials/choices.html",
+        {"options": options, "chosen": chosen, "more": len(options) >= CHOICES_SHOWN},
+    )
+
+
+CHOICES_SHOWN = 30
+
+
 # --- matching ------------------------------------------------------------------------------
 
 

@@ -58,3 +58,48 @@ class FastSelect(forms.Select):
             ),
         )
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(final_attrs), options)
+
+
+class SearchSelect(forms.Select):
+    """A <select> over a large table (thousands of employers) for a ModelChoiceField.
+
+    It renders only the blank choice and the current value, never the whole table; a search
+    field above it asks `search_url` (htmx) for the matching options as the user types. The
+    field still validates against its full queryset.
+    """
+
+    def __init__(self, search_url: str, search_label: str, attrs=None):
+        super().__init__(attrs)
+        self.search_url = search_url
+        self.search_label = search_label
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        select_id = final_attrs.get("id") or f"id_{name}"
+        final_attrs["id"] = select_id
+        field = self.choices.field
+        pks = [v for v in self.format_value(value) if str(v).isdigit()]
+        current = field.queryset.filter(pk__in=pks) if pks else []
+        options = format_html_join(
+            "",
+            '<option value="{}" selected>{}</option>',
+            ((obj.pk, field.label_from_instance(obj)) for obj in current),
+        )
+        search = format_html(
+            '<input type="search" id="{id}_q" name="{name}_q" class="form-control mb-1" '
+            'autocomplete="off" aria-label="{label}" placeholder="{label}" '
+            'aria-controls="{id}" hx-get="{url}" hx-target="#{id}" hx-include="#{id}" '
+            'hx-trigger="input changed delay:300ms, search">',
+            id=select_id,
+            name=name,
+            label=self.search_label,
+            url=self.search_url,
+        )
+        select = format_html(
+            '<select name="{}"{}><option value="">{}</option>{}</select>',
+            name,
+            flatatt(final_attrs),
+            field.empty_label or BLANK_LABEL,
+            options,
+        )
+        return search + select

@@ -197,6 +197,10 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Background tasks (django.tasks) stored in PostgreSQL, run by `manage.py db_worker`.
+# Up to this many active employers the placement form lists them all in a <select>; above it
+# the user searches (large cities).
+EMPLOYER_SELECT_MAX = int(os.environ.get("EMPLOYER_SELECT_MAX", "300"))
+
 TASKS = {
     "default": {
         "BACKEND": (

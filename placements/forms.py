@@ -2,12 +2,14 @@
 the assessment and the outcome."""
 
 from django import forms
+from django.conf import settings
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from employers.models import ContactPerson, Employer
-from fallmanagement.forms import GermanBlankChoiceMixin
+from fallmanagement.forms import GermanBlankChoiceMixin, SearchSelect
 from fallmanagement.locking import VersionedFormMixin
 from participants.models import Participant
 
@@ -93,8 +95,19 @@ class PlacementForm(GermanBlankChoiceMixin, VersionedFormMixin, forms.ModelForm)
         active = Q(is_active=True, state=Employer.PartnershipState.ACTIVE)
         if self.instance.employer_id:  # keep the current employer even if no longer active
             active |= Q(pk=self.instance.employer_id)
-        self.fields["employer"].queryset = Employer.objects.filter(active).order_by("name")
+        employers = Employer.objects.filter(active).order_by("name")
+        self.fields["employer"].queryset = employers
         self.fields["employer"].help_text = _("Nur aktive Partnerbetriebe.")
+        if employers.count() > settings.EMPLOYER_SELECT_MAX:
+            # Too many to list (a large city has thousands): search, then choose.
+            self.fields["employer"].widget = SearchSelect(
+                reverse("employers:choices"), _("Betrieb suchen (Name, Ort oder PLZ)")
+            )
+            self.fields["employer"].widget.choices = self.fields["employer"].choices
+            self.fields["employer"].widget.is_required = self.fields["employer"].required
+            self.fields["employer"].help_text = _(
+                "Nur aktive Partnerbetriebe. Suchen Sie den Betrieb und wählen Sie ihn dann aus."
+            )
         self.fields["employer"].error_messages["invalid_choice"] = _(
             "Bitte einen aktiven Partnerbetrieb wählen."
         )

@@ -2,6 +2,7 @@
 assessment, outcome with follow-on placement and case status, and the board."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -195,6 +196,40 @@ def test_plan_without_prefill_offers_only_visible_participants(
     )
     assert response.status_code == 200
     assert not Placement.objects.exists()
+
+
+def test_many_employers_are_searched_not_listed(caseworker_client, participant, settings):
+    settings.EMPLOYER_SELECT_MAX = 1
+    chosen = EmployerFactory(name="Metallbau Schäfer", city="Kassel")
+    other = EmployerFactory(name="Bäckerei Abel", city="Vellmar")
+    EmployerFactory(name="Metallbau Alt", city="Baunatal", state="pausiert")
+    url = reverse("placements:create") + f"?participant={participant.pk}&employer={chosen.pk}"
+    page = caseworker_client.get(url).content.decode()
+    select = re.search(r'<select name="employer".*?</select>', page, re.S).group(0)
+    assert f'<option value="{chosen.pk}" selected>Metallbau Schäfer (Kassel)</option>' in select
+    assert "Bäckerei Abel" not in page  # never the whole table
+    assert 'name="employer_q"' in page and 'aria-controls="id_employer"' in page
+
+    # The search (htmx) offers active partners by name, place or postcode; the choice stays.
+    choices = reverse("employers:choices")
+    found = caseworker_client.get(choices, {"employer_q": "metall", "employer": chosen.pk})
+    assert found.status_code == 200
+    assert f'<option value="{chosen.pk}" selected>' in found.text
+    assert "Metallbau Alt" not in found.text  # paused
+    by_place = caseworker_client.get(choices, {"employer_q": "Vell"}).text
+    assert f'<option value="{other.pk}">Bäckerei Abel (Vellmar)</option>' in by_place
+    assert "kein passender Betrieb" in caseworker_client.get(choices, {"employer_q": "xyz"}).text
+
+    # An employer found by the search (not rendered before) is a valid choice.
+    response = caseworker_client.post(url, form_data(employer=other))
+    assert response.status_code == 302
+    assert Placement.objects.get().employer == other
+
+
+def test_employer_choices_are_for_staff_only(reporter_client, client):
+    url = reverse("employers:choices")
+    assert reporter_client.get(url, {"employer_q": "a"}).status_code == 403
+    assert client.get(url).status_code == 302
 
 
 def test_inactive_employer_cannot_be_chosen(caseworker_client, participant):
