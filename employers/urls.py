@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.employer_list, name="list"),
     path("export.csv", views.export_csv, name="export"),
     path("auswahl/", views.employer_choices, name="choices"),
+    path("ansprechpersonen/", views.contact_choices, name="contact_choices"),
     path("neu/", views.create, name="create"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/bearbeiten/", views.edit, name="edit"),

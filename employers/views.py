@@ -44,6 +44,7 @@ from .matching import (
     with_free_capacity_now,
 )
 from .models import (
+    ContactPerson,
     Employer,
     EmployerContact,
     EmployerField,
@@ -475,6 +476,24 @@ def employer_choices(request: HttpRequest) -> HttpResponse:
 
 
 CHOICES_SHOWN = 30
+
+
+@role_required(*STAFF)
+def contact_choices(request: HttpRequest) -> HttpResponse:
+    """<option>s of the active contact persons of the active partner `employer` (htmx: the
+    supervisor list of the placement form follows the chosen employer)."""
+    employer_id = request.GET.get("employer", "")
+    contacts = (
+        ContactPerson.objects.filter(
+            employer_id=employer_id,
+            employer__is_active=True,
+            employer__state=Employer.PartnershipState.ACTIVE,
+            is_active=True,
+        ).order_by("name", "pk")
+        if employer_id.isdigit()
+        else ContactPerson.objects.none()
+    )
+    return render(request, "employers/partials/contact_choices.html", {"contacts": contacts})
 
 
 # --- matching ------------------------------------------------------------------------------

@@ -111,6 +111,15 @@ class PlacementForm(GermanBlankChoiceMixin, VersionedFormMixin, forms.ModelForm)
         self.fields["employer"].error_messages["invalid_choice"] = _(
             "Bitte einen aktiven Partnerbetrieb wählen."
         )
+        # Choosing the employer fills the supervisor list with its contact persons (htmx).
+        self.fields["employer"].widget.attrs.update(
+            {
+                "hx-get": reverse("employers:contact_choices"),
+                "hx-trigger": "change",
+                "hx-target": "#id_supervisor",
+                "aria-controls": "id_supervisor",
+            }
+        )
         employer_id = self.data.get("employer") if self.is_bound else None
         employer_id = employer_id or self.initial.get("employer") or self.instance.employer_id
         supervisor = self.fields["supervisor"]
@@ -121,7 +130,8 @@ class PlacementForm(GermanBlankChoiceMixin, VersionedFormMixin, forms.ModelForm)
         else:
             supervisor.queryset = ContactPerson.objects.none()
             supervisor.help_text = _(
-                "Erst den Betrieb wählen und speichern, dann die Betreuung auswählen."
+                "Erst den Betrieb wählen; dann stehen hier seine Ansprechpersonen (ohne "
+                "JavaScript nach dem Speichern)."
             )
 
     def clean(self):

@@ -227,9 +227,33 @@ def test_many_employers_are_searched_not_listed(caseworker_client, participant, 
 
 
 def test_employer_choices_are_for_staff_only(reporter_client, client):
-    url = reverse("employers:choices")
-    assert reporter_client.get(url, {"employer_q": "a"}).status_code == 403
-    assert client.get(url).status_code == 302
+    for name in ("employers:choices", "employers:contact_choices"):
+        url = reverse(name)
+        assert reporter_client.get(url, {"employer_q": "a", "employer": 1}).status_code == 403
+        assert client.get(url).status_code == 302
+
+
+def test_choosing_the_employer_fills_the_supervisor_list(caseworker_client, participant):
+    employer = EmployerFactory(name="Metallbau Schäfer")
+    meyer = ContactPersonFactory(employer=employer, name="Jens Meyer")
+    ContactPersonFactory(employer=employer, name="Ausgeschieden", is_active=False)
+    ContactPersonFactory(employer=EmployerFactory(), name="Anderer Betrieb")
+    page = caseworker_client.get(reverse("placements:create")).content.decode()
+    select = re.search(r'<select name="employer".*?>', page).group(0)
+    assert f'hx-get="{reverse("employers:contact_choices")}"' in select
+    assert 'hx-target="#id_supervisor"' in select
+
+    options = caseworker_client.get(
+        reverse("employers:contact_choices"), {"employer": employer.pk}
+    ).text
+    assert f'<option value="{meyer.pk}">Jens Meyer' in options
+    assert "Ausgeschieden" not in options and "Anderer Betrieb" not in options
+    paused = EmployerFactory(state="pausiert")
+    ContactPersonFactory(employer=paused, name="Pausiert")
+    none = caseworker_client.get(reverse("employers:contact_choices"), {"employer": paused.pk})
+    assert "Pausiert" not in none.text and "keine Ansprechperson" in none.text
+    junk = caseworker_client.get(reverse("employers:contact_choices"), {"employer": "1 OR 1=1"})
+    assert junk.status_code == 200 and "keine Ansprechperson" in junk.text
 
 
 def test_inactive_employer_cannot_be_chosen(caseworker_client, participant):
