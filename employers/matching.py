@@ -2,7 +2,8 @@
 
 `matching_employers(participant)` ranks the active partners for a participant's case file
 ("Passende Betriebe"); `matching_participants(employer, user)` is the reverse view from an
-employer page. Free capacity and placement history are annotations (subqueries), so a page
+employer page. The ranking is one SQL statement over covering indexes (see _MATCHING_SQL); the
+employer list's free capacity is an annotation (`with_free_capacity_now`). Either way a page
 runs a fixed number of queries however many employers there are.
 """
 
@@ -89,19 +90,6 @@ def with_free_capacity_now(queryset: QuerySet, today: datetime.date | None = Non
     return queryset.annotate(occupied_now=occupied_places(today, today, CURRENT_STATES)).annotate(
         free_now=ExpressionWrapper(F("capacity") - F("occupied_now"), output_field=IntegerField())
     )
-
-
-def _participant_groups(participant):
-    """Subqueries: the KldB groups of a participant's experience and interests."""
-    from participants.models import Participant, VocationalExperience
-
-    experience = VocationalExperience.objects.filter(participant_id=participant.pk).values(
-        "kldb_group_id"
-    )
-    interests = Participant.interest_groups.through.objects.filter(
-        participant_id=participant.pk
-    ).values("kldbgroup_id")
-    return experience, interests
 
 
 # The ranking runs for every active partner of the wanted Berufsbereiche (10 000 and more in a
@@ -200,7 +188,7 @@ def matching_employers(
         "internship": Placement.Kind.INTERNSHIP.value,
         "occupying": list(OCCUPYING_STATES),
         "hired": list(HIRED_OUTCOMES),
-        "ended": ["beendet", "abgebrochen"],
+        "ended": [Placement.State.COMPLETED.value, Placement.State.ABORTED.value],
         "active": Employer.PartnershipState.ACTIVE.value,
         "start": start,
         "end": end,

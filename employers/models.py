@@ -18,6 +18,12 @@ phone_validator = RegexValidator(
 )
 
 
+class EmployerQuerySet(models.QuerySet):
+    def partners(self) -> "EmployerQuerySet":
+        """Active partners: not deactivated and in partnership state "aktiver Partner"."""
+        return self.filter(is_active=True, state=Employer.PartnershipState.ACTIVE)
+
+
 class Employer(models.Model):
     class LegalForm(models.TextChoices):
         SOLE = "einzelunternehmen", _("Einzelunternehmen")
@@ -113,6 +119,8 @@ class Employer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = EmployerQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from fallmanagement.audit import log_access
+from fallmanagement.forms import BLANK_LABEL, parse_id
 from fallmanagement.locking import StaleObjectError, handle_stale, save_versioned
 from fallmanagement.models import AccessLog
 from fallmanagement.roles import Role, has_role, role_required
@@ -453,47 +454,43 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 # --- choosing an employer in other forms -----------------------------------------------------
 
 
+CHOICES_SHOWN = 30
+
+
 @role_required(*STAFF)
 def employer_choices(request: HttpRequest) -> HttpResponse:
     """<option>s of active partners matching `employer_q` (name, place, postcode) for a
-    SearchSelect; the currently chosen `employer` stays first."""
+    SearchSelect; the currently chosen `employer` stays first (also a no longer active one
+    of a placement being edited)."""
     query = request.GET.get("employer_q", "").strip()[:100]
-    partners = Employer.objects.filter(is_active=True, state=Employer.PartnershipState.ACTIVE)
-    found = partners
+    found = Employer.objects.partners()
     if query:
         found = found.filter(
             Q(name__icontains=query) | Q(city__icontains=query) | Q(postcode__startswith=query)
         )
     options = list(found.order_by("name", "pk")[:CHOICES_SHOWN])
-    chosen = request.GET.get("employer", "")
-    if chosen.isdigit() and all(e.pk != int(chosen) for e in options):
-        options = list(partners.filter(pk=chosen)) + options
-    return render(
-        request,
-        "employers/partials/choices.html",
-        {"options": options, "chosen": chosen, "more": len(options) >= CHOICES_SHOWN},
-    )
-
-
-CHOICES_SHOWN = 30
+    chosen = parse_id(request.GET.get("employer"))
+    if chosen is not None and all(e.pk != chosen for e in options):
+        options = list(Employer.objects.filter(pk=chosen)) + options
+    context = {
+        "options": options,
+        "chosen": chosen,
+        "more": len(options) >= CHOICES_SHOWN,
+        "blank_label": BLANK_LABEL,
+    }
+    return render(request, "employers/partials/choices.html", context)
 
 
 @role_required(*STAFF)
 def contact_choices(request: HttpRequest) -> HttpResponse:
     """<option>s of the active contact persons of the active partner `employer` (htmx: the
     supervisor list of the placement form follows the chosen employer)."""
-    employer_id = request.GET.get("employer", "")
-    contacts = (
-        ContactPerson.objects.filter(
-            employer_id=employer_id,
-            employer__is_active=True,
-            employer__state=Employer.PartnershipState.ACTIVE,
-            is_active=True,
-        ).order_by("name", "pk")
-        if employer_id.isdigit()
-        else ContactPerson.objects.none()
-    )
-    return render(request, "employers/partials/contact_choices.html", {"contacts": contacts})
+    contacts = ContactPerson.objects.filter(
+        employer__in=Employer.objects.partners().filter(pk=parse_id(request.GET.get("employer"))),
+        is_active=True,
+    ).order_by("name", "pk")
+    context = {"contacts": contacts, "blank_label": BLANK_LABEL}
+    return render(request, "employers/partials/contact_choices.html", context)
 
 
 # --- matching ------------------------------------------------------------------------------

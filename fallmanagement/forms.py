@@ -13,6 +13,15 @@ from django.utils.translation import gettext_lazy as _
 BLANK_LABEL = _("– bitte wählen –")
 
 
+def parse_id(value) -> int | None:
+    """A primary key from request data, or None: only ASCII digits ("²".isdigit() is True, and
+    int("²") fails) and at most 18 of them (bigint)."""
+    value = str(value or "").strip()
+    if value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
+
+
 def german_blank_choices(fields) -> None:
     """Give every optional single select in `fields` the German blank label."""
     for field in fields.values():
@@ -78,7 +87,7 @@ class SearchSelect(forms.Select):
         select_id = final_attrs.get("id") or f"id_{name}"
         final_attrs["id"] = select_id
         field = self.choices.field
-        pks = [v for v in self.format_value(value) if str(v).isdigit()]
+        pks = [pk for pk in map(parse_id, self.format_value(value)) if pk is not None]
         current = field.queryset.filter(pk__in=pks) if pks else []
         options = format_html_join(
             "",

@@ -3,13 +3,12 @@ the assessment and the outcome."""
 
 from django import forms
 from django.conf import settings
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from employers.models import ContactPerson, Employer
-from fallmanagement.forms import GermanBlankChoiceMixin, SearchSelect
+from fallmanagement.forms import GermanBlankChoiceMixin, SearchSelect, parse_id
 from fallmanagement.locking import VersionedFormMixin
 from participants.models import Participant
 
@@ -92,27 +91,24 @@ class PlacementForm(GermanBlankChoiceMixin, VersionedFormMixin, forms.ModelForm)
                 .exclude(status=Participant.Status.CLOSED)
                 .order_by("last_name", "first_name")
             )
-        active = Q(is_active=True, state=Employer.PartnershipState.ACTIVE)
+        employers = Employer.objects.partners()
         if self.instance.employer_id:  # keep the current employer even if no longer active
-            active |= Q(pk=self.instance.employer_id)
-        employers = Employer.objects.filter(active).order_by("name")
-        self.fields["employer"].queryset = employers
-        self.fields["employer"].help_text = _("Nur aktive Partnerbetriebe.")
+            employers |= Employer.objects.filter(pk=self.instance.employer_id)
+        field = self.fields["employer"]
+        field.help_text = _("Nur aktive Partnerbetriebe.")
         if employers.count() > settings.EMPLOYER_SELECT_MAX:
             # Too many to list (a large city has thousands): search, then choose.
-            self.fields["employer"].widget = SearchSelect(
+            field.widget = SearchSelect(
                 reverse("employers:choices"), _("Betrieb suchen (Name, Ort oder PLZ)")
             )
-            self.fields["employer"].widget.choices = self.fields["employer"].choices
-            self.fields["employer"].widget.is_required = self.fields["employer"].required
-            self.fields["employer"].help_text = _(
+            field.widget.is_required = field.required
+            field.help_text = _(
                 "Nur aktive Partnerbetriebe. Suchen Sie den Betrieb und wählen Sie ihn dann aus."
             )
-        self.fields["employer"].error_messages["invalid_choice"] = _(
-            "Bitte einen aktiven Partnerbetrieb wählen."
-        )
+        field.queryset = employers.order_by("name")  # also gives the widget its choices
+        field.error_messages["invalid_choice"] = _("Bitte einen aktiven Partnerbetrieb wählen.")
         # Choosing the employer fills the supervisor list with its contact persons (htmx).
-        self.fields["employer"].widget.attrs.update(
+        field.widget.attrs.update(
             {
                 "hx-get": reverse("employers:contact_choices"),
                 "hx-trigger": "change",
@@ -121,9 +117,11 @@ class PlacementForm(GermanBlankChoiceMixin, VersionedFormMixin, forms.ModelForm)
             }
         )
         employer_id = self.data.get("employer") if self.is_bound else None
-        employer_id = employer_id or self.initial.get("employer") or self.instance.employer_id
+        employer_id = parse_id(
+            employer_id or self.initial.get("employer") or self.instance.employer_id
+        )
         supervisor = self.fields["supervisor"]
-        if employer_id and str(employer_id).isdigit():
+        if employer_id is not None:
             supervisor.queryset = ContactPerson.objects.filter(
                 employer_id=employer_id, is_active=True
             )

@@ -256,6 +256,27 @@ def test_choosing_the_employer_fills_the_supervisor_list(caseworker_client, part
     assert junk.status_code == 200 and "keine Ansprechperson" in junk.text
 
 
+@pytest.mark.parametrize("junk", ["²", "٣", "99999999999999999999999", "-1", ""])
+def test_odd_employer_ids_are_no_choice_and_no_500(caseworker_client, participant, settings, junk):
+    settings.EMPLOYER_SELECT_MAX = 0  # the search widget renders the posted value again
+    for name in ("employers:choices", "employers:contact_choices"):
+        response = caseworker_client.get(reverse(name), {"employer": junk, "employer_q": "x"})
+        assert response.status_code == 200
+        assert " selected" not in response.text
+    url = reverse("placements:create") + f"?participant={participant.pk}"
+    response = caseworker_client.post(url, form_data(employer=None) | {"employer": junk})
+    assert response.status_code == 200
+    assert not Placement.objects.exists()
+
+
+def test_search_keeps_the_current_employer_of_an_edited_placement(caseworker_client):
+    paused = EmployerFactory(name="Früher Partner", state="pausiert")
+    found = caseworker_client.get(
+        reverse("employers:choices"), {"employer_q": "zzz", "employer": paused.pk}
+    )
+    assert f'<option value="{paused.pk}" selected>Früher Partner' in found.text
+
+
 def test_inactive_employer_cannot_be_chosen(caseworker_client, participant):
     employer = EmployerFactory(state="pausiert")
     url = reverse("placements:create") + f"?participant={participant.pk}"

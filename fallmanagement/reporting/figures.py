@@ -306,6 +306,13 @@ def _participant_counts(ctx: Context) -> dict[str, dict]:
     return result
 
 
+def _counted(ctx: Context, dimension: str, rule: str) -> dict:
+    """{category: number} of the persons meeting `rule` (a Counts field), categories with none
+    left out."""
+    counts = ((key, getattr(c, rule)) for key, c in ctx.participant_counts[dimension].items())
+    return {key: n for key, n in counts if n}
+
+
 def _breakdown_columns(ctx: Context, dimension: str) -> dict:
     """{category: (active, entries, exits)} for participants active in the period."""
     return {
@@ -346,13 +353,8 @@ def _breakdown_table(fig: Figure, data: dict, categories) -> Table:
     ),
 )
 def overview(ctx: Context, fig: Figure) -> Table:
-    total = ctx.participant_counts["total"].get(None) or Counts(0, 0, 0, 0, 0, 0)
-    agg = {
-        "active": total.active,
-        "on_end": total.on_end,
-        "entries": total.all_entries,
-        "exits": total.all_exits,
-    }
+    # The () grouping set always has its row, also over no participants at all.
+    total = ctx.participant_counts["total"][None]
     reopened = (
         ctx.of_participants(StatusChange.objects.all())
         .filter(
@@ -362,10 +364,10 @@ def overview(ctx: Context, fig: Figure) -> Table:
         .aggregate(n=Count("participant", distinct=True))["n"]
     )
     rows = [
-        Row(_("Aktiv im Zeitraum"), [agg["active"]], SINGLE),
-        Row(_("Aktiv am Stichtag %s") % f"{ctx.end:%d.%m.%Y}", [agg["on_end"]], SINGLE),
-        Row(_("Eintritte im Zeitraum"), [agg["entries"]], SINGLE),
-        Row(_("Austritte im Zeitraum"), [agg["exits"]], SINGLE),
+        Row(_("Aktiv im Zeitraum"), [total.active], SINGLE),
+        Row(_("Aktiv am Stichtag %s") % f"{ctx.end:%d.%m.%Y}", [total.on_end], SINGLE),
+        Row(_("Eintritte im Zeitraum"), [total.all_entries], SINGLE),
+        Row(_("Austritte im Zeitraum"), [total.all_exits], SINGLE),
         Row(_("Wieder geöffnete Fälle"), [reopened], SINGLE),
     ]
     return fig.table([_("Anzahl Personen")], rows)
@@ -379,9 +381,8 @@ def overview(ctx: Context, fig: Figure) -> Table:
     chart="months",
 )
 def months(ctx: Context, fig: Figure) -> Table:
-    counts = ctx.participant_counts
-    entries = {m: c.all_entries for m, c in counts["entry_month"].items() if m is not None}
-    exits = {m: c.all_exits for m, c in counts["exit_month"].items() if m is not None}
+    entries = _counted(ctx, "entry_month", "all_entries")
+    exits = _counted(ctx, "exit_month", "all_exits")
     total = Row(_("Insgesamt"), [sum(entries.values()), sum(exits.values())], TOTAL)
     columns = [_("Eintritte"), _("Austritte")]
     # The period's totals are published in the overview, so this table must protect its small
@@ -487,9 +488,8 @@ def isced(ctx: Context, fig: Figure) -> Table:
     ),
 )
 def german(ctx: Context, fig: Figure) -> Table:
-    counts = ctx.participant_counts
-    at_entry = {k: c.active for k, c in counts["german_level_at_entry"].items() if c.active}
-    now = {k: c.active for k, c in counts["german_level"].items() if c.active}
+    at_entry = _counted(ctx, "german_level_at_entry", "active")
+    now = _counted(ctx, "german_level", "active")
     rows = [
         Row(label, [at_entry.get(key, 0), now.get(key, 0)])
         for key, label in Participant.GermanLevel.choices
@@ -512,7 +512,7 @@ def german(ctx: Context, fig: Figure) -> Table:
     chart="exit_reasons",
 )
 def exit_reasons(ctx: Context, fig: Figure) -> Table:
-    data = {k: c.all_exits for k, c in ctx.participant_counts["exit_reason"].items() if c.all_exits}
+    data = _counted(ctx, "exit_reason", "all_exits")
     reasons = list(Participant.ExitReason.choices)
     if data.get(""):
         reasons.append(("", str(UNSPECIFIED)))
@@ -801,7 +801,7 @@ def network_kinds(ctx: Context, fig: Figure) -> Table:
 def caseload(ctx: Context, fig: Figure) -> Table:
     # One pass over the active cases (grouped by caseworker, unassigned as None) and one count
     # of the notes in the period, instead of joining every note of every active case.
-    counts = {k: c.active for k, c in ctx.participant_counts["caseworker"].items() if c.active}
+    counts = _counted(ctx, "caseworker", "active")
     assigned = [n for caseworker, n in counts.items() if caseworker is not None]
     per_caseworker = {
         "caseworkers": len(assigned),
