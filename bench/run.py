@@ -598,7 +598,7 @@ class Gunicorn:
 
 # --- funding report ----------------------------------------------------------------------
 
-REPORT_MODULES = ["fallmanagement.reporting", "fallmanagement.reports"]
+REPORT_MODULES = ["fallmanagement.reports", "fallmanagement.reports"]
 FIGURE_WORDS = ("figure", "kennzahl", "statistic", "aggregate", "report_data", "compute", "yearly")
 
 

@@ -3,8 +3,8 @@
 import datetime
 import random
 
-from fallmanagement.bulk import copy_create
-from fallmanagement.models import KldbGroup
+from fallmanagement.core.bulk import copy_create
+from fallmanagement.core.models import KldbGroup
 
 from .models import (
     ContactPerson,

@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from fallmanagement.models import KldbArea
+from fallmanagement.core.models import KldbArea
 
 from .models import Employer, EmployerField, NetworkPartner
 

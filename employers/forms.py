@@ -7,8 +7,8 @@ from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from fallmanagement.forms import GermanBlankChoiceMixin
-from fallmanagement.locking import VersionedFormMixin
+from fallmanagement.core.locking import VersionedFormMixin
+from fallmanagement.core.widgets import GermanBlankChoiceMixin
 
 from .models import (
     ContactPerson,

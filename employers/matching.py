@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.query import RawQuerySet
 from django.utils.translation import gettext_lazy as _
 
-from fallmanagement.models import KldbGroup
+from fallmanagement.core.models import KldbGroup
 
 from .models import Employer, EmployerField
 

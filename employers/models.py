@@ -7,7 +7,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from fallmanagement.models import GERMAN_COLLATION, KldbGroup
+from fallmanagement.core.auditing import record_history
+from fallmanagement.core.models import GERMAN_COLLATION, KldbGroup
 
 postcode_validator = RegexValidator(
     r"^\d{5}$", _("Bitte eine fünfstellige Postleitzahl angeben, z. B. 34117.")
@@ -336,3 +337,7 @@ class NetworkContactPerson(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# The audit trail records every change of a contact person (personal data; privacy.history).
+record_history(ContactPerson)

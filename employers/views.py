@@ -13,11 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from fallmanagement.audit import log_access
-from fallmanagement.forms import BLANK_LABEL, parse_id
-from fallmanagement.locking import StaleObjectError, handle_stale, save_versioned
-from fallmanagement.models import AccessLog
-from fallmanagement.roles import Role, has_role, role_required
+from fallmanagement.core.accesslog import AccessAction, log_access
+from fallmanagement.core.locking import StaleObjectError, handle_stale, save_versioned
+from fallmanagement.core.roles import Role, has_role, role_required
+from fallmanagement.core.widgets import BLANK_LABEL, parse_id
 from participants.models import Participant
 from placements.models import Placement
 
@@ -88,7 +87,7 @@ def employer_list(request: HttpRequest) -> HttpResponse:
 def export_csv(request: HttpRequest) -> HttpResponse:
     """The filtered employer list as CSV for German Excel (UTF-8 with BOM, `;`)."""
     employers = _filtered_employers(request).qs
-    log_access(request, AccessLog.Action.EXPORT, object_type="employers.Employer")
+    log_access(request, AccessAction.EXPORT, object_type="employers.Employer")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     today = datetime.date.today()
     response["Content-Disposition"] = f'attachment; filename="betriebe-{today:%Y-%m-%d}.csv"'
@@ -221,7 +220,7 @@ def _employer_context(
 @role_required(*STAFF)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     employer = get_object_or_404(Employer.objects.select_related("proposed_by"), pk=pk)
-    log_access(request, AccessLog.Action.VIEW, employer)
+    log_access(request, AccessAction.VIEW, employer)
     return render(request, "employers/detail.html", _employer_context(request, employer))
 
 
@@ -499,7 +498,7 @@ def contact_choices(request: HttpRequest) -> HttpResponse:
 @role_required(*STAFF)
 def matching(request: HttpRequest, participant_pk: int) -> HttpResponse:
     participant = get_object_or_404(Participant.objects.visible_to(request.user), pk=participant_pk)
-    log_access(request, AccessLog.Action.VIEW, participant)
+    log_access(request, AccessAction.VIEW, participant)
     start, end = default_period()
     period_form = MatchingPeriodForm(request.GET or None, initial={"start": start, "end": end})
     if period_form.is_bound and period_form.is_valid():

@@ -43,11 +43,16 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# Our apps from the ground up (see README → Architektur); privacy after the domain apps,
+# because it builds the audit trail's event models for the models they registered.
 INSTALLED_APPS = [
-    "fallmanagement",
-    "participants",
+    "fallmanagement.core",
     "employers",
+    "participants",
     "placements",
+    "fallmanagement.reports",
+    "fallmanagement.privacy",
+    "fallmanagement.demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -65,6 +70,8 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -76,12 +83,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Second factor, then the request context (user id + path) for the audit trail.
+    "django_otp.middleware.OTPMiddleware",
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "fallmanagement.middleware.NoStoreMiddleware",
+    "fallmanagement.privacy.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
+    "fallmanagement.privacy.middleware.RejectNulBytesMiddleware",
+    "fallmanagement.privacy.middleware.SecondFactorMiddleware",
+    "fallmanagement.privacy.middleware.SecurityEventMiddleware",
 ]
 
 ROOT_URLCONF = "fallmanagement.urls"
@@ -99,7 +112,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "fallmanagement.context_processors.roles",
+                "fallmanagement.core.context_processors.roles",
             ],
         },
     },
@@ -158,6 +171,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_USERNAME_CALLABLE = "fallmanagement.privacy.security.axes_username"
+# Successful logins/logouts are recorded as SecurityEvent; axes keeps only failed attempts.
+AXES_DISABLE_ACCESS_LOG = True
 
 # Sessions: expire after inactivity and on browser close.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
@@ -167,7 +183,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
-CSRF_FAILURE_VIEW = "fallmanagement.views.csrf_failure"
+CSRF_FAILURE_VIEW = "fallmanagement.privacy.security.csrf_failure"
 
 # Internationalisation: German first, English second.
 LANGUAGE_CODE = "de"
@@ -211,6 +227,9 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Funding reports: up to this many active participants a report is built during the page view;
+# larger ones run as a background task (`manage.py db_worker`).
+REPORT_INLINE_MAX = int(os.environ.get("REPORT_INLINE_MAX", "5000"))
 
 # Security headers. Built-in CSP with nonces; no inline scripts or styles anywhere.
 SECURE_CSP = {
@@ -255,15 +274,33 @@ PROGRAMME = {
     ),
 }
 
+OTP_TOTP_ISSUER = PROGRAMME["name"]  # the name shown in the authenticator app
+
 # Retention: closed cases are anonymised this many days after exit.
 RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", str(3 * 365)))
+
+# Audit trail (django-pghistory, see fallmanagement/privacy/history.py): triggers are installed
+# after every migrate, not through migrations, so the tracked apps' migrations stay untouched.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+PGHISTORY_MIDDLEWARE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+PGHISTORY_ADMIN_MODEL = "pghistory.Events"
 
 # Technical logs carry no personal data: no query strings, no form values, no session ids.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "no_query_strings": {"()": "fallmanagement.privacy.middleware.StripQueryStringFilter"}
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_query_strings"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.server": {"level": "WARNING"},
@@ -273,42 +310,3 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
-
-# --- Security and data protection (issue 7, see README "Datenschutz und Sicherheit") --------
-
-# Audit trail (django-pghistory): triggers are installed after every migrate, not through
-# migrations, so the tracked apps' migrations stay untouched (see fallmanagement/history.py).
-PGTRIGGER_MIGRATIONS = False
-PGTRIGGER_INSTALL_ON_MIGRATE = True
-PGHISTORY_MIDDLEWARE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-PGHISTORY_ADMIN_MODEL = "pghistory.Events"
-INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
-# Request context for the audit trail (user id + path) and the optional second factor.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-    "django_otp.middleware.OTPMiddleware",
-)
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
-    "pghistory.middleware.HistoryMiddleware",
-)
-MIDDLEWARE += [
-    "fallmanagement.middleware.RejectNulBytesMiddleware",
-    "fallmanagement.middleware.SecondFactorMiddleware",
-    "fallmanagement.middleware.SecurityEventMiddleware",
-]
-OTP_TOTP_ISSUER = PROGRAMME["name"]
-CSRF_FAILURE_VIEW = "fallmanagement.security.csrf_failure"
-
-# Funding reports: up to this many active participants a report is built during the page view;
-# larger ones run as a background task (`manage.py db_worker`).
-REPORT_INLINE_MAX = int(os.environ.get("REPORT_INLINE_MAX", "5000"))
-
-AXES_USERNAME_CALLABLE = "fallmanagement.security.axes_username"
-# Successful logins/logouts are recorded as SecurityEvent; axes keeps only failed attempts.
-AXES_DISABLE_ACCESS_LOG = True
-# Every log line: URLs without query strings (see fallmanagement.security).
-LOGGING["filters"] = {
-    "no_query_strings": {"()": "fallmanagement.middleware.StripQueryStringFilter"}
-}
-LOGGING["handlers"]["console"]["filters"] = ["no_query_strings"]

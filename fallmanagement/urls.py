@@ -1,4 +1,4 @@
-"""Root URL configuration."""
+"""Root URL configuration: the top of the house, it may import every app."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -6,8 +6,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from . import audit_urls, views
-from .admin_site import restrict_admin_to_administration
+from fallmanagement.casework import urls as casework_urls
+from fallmanagement.core.admin_site import restrict_admin_to_administration
+from fallmanagement.privacy import urls as privacy_urls
+from participants import urls as participant_urls
+
+from . import views
 
 restrict_admin_to_administration(admin.site)
 
@@ -30,16 +34,19 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("konto/2fa/", include(privacy_urls.otp_urlpatterns)),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
-    path("teilnehmende/", include("participants.urls")),
+    # The participants' pages and the case file (which composes several apps) share one
+    # URL namespace, "participants", as they share the /teilnehmende/ prefix.
+    path(
+        "teilnehmende/",
+        include(
+            (participant_urls.urlpatterns + casework_urls.participant_urlpatterns, "participants")
+        ),
+    ),
     path("betriebe/", include("employers.urls")),
     path("einsaetze/", include("placements.urls")),
-    path("berichte/", include("fallmanagement.report_urls")),
+    path("berichte/", include("fallmanagement.reports.urls")),
+    path("verwaltung/", include("fallmanagement.privacy.urls")),
     path("admin/", admin.site.urls),
-]
-
-# Data protection and security (issue 7): audit trail, GDPR pages, second factor.
-urlpatterns += [
-    path("verwaltung/", include("fallmanagement.audit_urls")),
-    path("konto/2fa/", include(audit_urls.otp_urlpatterns)),
 ]

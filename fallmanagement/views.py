@@ -7,15 +7,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from .models import IssuedReport
-from .roles import Role, has_role
+from fallmanagement.core.roles import Role, has_role
+from fallmanagement.reports.models import IssuedReport
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Start page after login: each role sees its own work, in a constant number of queries."""
     context: dict = {}
     if has_role(request.user, Role.CASEWORK):
-        from participants.dashboard import my_week
+        from fallmanagement.casework.myweek import my_week
 
         context["week"] = my_week(request.user)
     if has_role(request.user, Role.REPORTING, Role.ADMINISTRATION):
@@ -83,8 +83,3 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "500.html", status=500)
-
-
-@login_not_required
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return render(request, "403_csrf.html", status=403)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from employers.models import NetworkPartner
-from fallmanagement.forms import BLANK_LABEL
+from fallmanagement.core.widgets import BLANK_LABEL
 
 from . import workflow
 from .models import CaseNote, FollowUp, Goal, Participant, RecognitionProcedure

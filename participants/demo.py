@@ -7,8 +7,8 @@ import random
 from django.db import connection
 
 from employers.models import NetworkPartner
-from fallmanagement.bulk import copy_create
-from fallmanagement.models import KldbGroup
+from fallmanagement.core.bulk import copy_create
+from fallmanagement.core.models import KldbGroup
 
 from .models import (
     CaseNote,

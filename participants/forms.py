@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from fallmanagement.forms import BLANK_LABEL, FastSelect, german_blank_choices
-from fallmanagement.locking import VersionedFormMixin
-from fallmanagement.models import KldbArea, KldbGroup
-from fallmanagement.roles import Role, has_role
+from fallmanagement.core.locking import VersionedFormMixin
+from fallmanagement.core.models import KldbArea, KldbGroup
+from fallmanagement.core.roles import Role, has_role
+from fallmanagement.core.widgets import BLANK_LABEL, FastSelect, german_blank_choices
 
 from .models import Language, Participant, VocationalExperience
 from .queries import can_see_special_categories

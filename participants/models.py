@@ -9,8 +9,9 @@ from django.db.models.functions import Concat, Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from fallmanagement.models import GERMAN_COLLATION, KldbGroup
-from fallmanagement.roles import Role, user_roles
+from fallmanagement.core.auditing import record_history
+from fallmanagement.core.models import GERMAN_COLLATION, KldbGroup
+from fallmanagement.core.roles import Role, user_roles
 
 
 class FmUnaccent(Func):
@@ -550,3 +551,16 @@ class RecognitionProcedure(models.Model):
 
     def __str__(self) -> str:
         return self.reference_profession
+
+
+# The audit trail records every insert, update and delete of these (see privacy.history).
+record_history(
+    Participant,
+    Language,
+    VocationalExperience,
+    CaseNote,
+    StatusChange,
+    Goal,
+    FollowUp,
+    RecognitionProcedure,
+)

@@ -12,7 +12,7 @@ from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
 from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
 
-from fallmanagement.roles import Role, has_role
+from fallmanagement.core.roles import Role, has_role
 
 from .models import Participant
 

@@ -1,6 +1,10 @@
-"""URLs of the participants app (caseload, intake, case file)."""
+"""URLs of the participants app (caseload, intake, sharing, reassignment).
 
-from django.urls import include, path
+The case file's URLs (fallmanagement.casework.urls) join these in the "participants"
+namespace in the root URL configuration.
+"""
+
+from django.urls import path
 
 from . import views
 
@@ -12,5 +16,4 @@ urlpatterns = [
     path("<int:pk>/bearbeiten/", views.edit, name="edit"),
     path("<int:pk>/freigabe/", views.share, name="share"),
     path("<int:pk>/zuweisen/", views.reassign, name="reassign"),
-    path("", include("participants.casefile_urls")),
 ]

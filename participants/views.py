@@ -19,10 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from fallmanagement.audit import log_access
-from fallmanagement.locking import StaleObjectError, handle_stale, save_versioned
-from fallmanagement.models import AccessLog
-from fallmanagement.roles import Role, has_role, role_required
+from fallmanagement.core.accesslog import AccessAction, log_access
+from fallmanagement.core.locking import StaleObjectError, handle_stale, save_versioned
+from fallmanagement.core.roles import Role, has_role, role_required
 
 from .forms import (
     SORTS,
@@ -57,7 +56,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
         query = search_form.cleaned_data["q"].strip() if search_form.is_valid() else ""
         if query:
             request.session[SEARCH_SESSION_KEY] = query
-            log_access(request, AccessLog.Action.SEARCH, object_type="participants.Participant")
+            log_access(request, AccessAction.SEARCH, object_type="participants.Participant")
         else:
             request.session.pop(SEARCH_SESSION_KEY, None)
         return redirect(_list_url(request.GET))
@@ -208,7 +207,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Die Angaben wurden gespeichert."))
                 return redirect("participants:detail", pk=participant.pk)
     else:
-        log_access(request, AccessLog.Action.VIEW, participant)
+        log_access(request, AccessAction.VIEW, participant)
     return render(
         request,
         "participants/form.html",

@@ -4,7 +4,7 @@ import datetime
 import random
 
 from employers.models import EmployerField
-from fallmanagement.bulk import copy_create
+from fallmanagement.core.bulk import copy_create
 from participants.models import Participant
 
 from .models import Assessment, CheckIn, Placement

@@ -12,7 +12,7 @@ import decimal
 from django.conf import settings
 from django.utils import formats, translation
 
-from fallmanagement.pdf import render_pdf
+from fallmanagement.core.pdf import render_pdf
 
 from .models import Assessment, Placement
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from employers.models import ContactPerson, Employer
-from fallmanagement.forms import GermanBlankChoiceMixin, SearchSelect, parse_id
-from fallmanagement.locking import VersionedFormMixin
+from fallmanagement.core.locking import VersionedFormMixin
+from fallmanagement.core.widgets import GermanBlankChoiceMixin, SearchSelect, parse_id
 from participants.models import Participant
 
 from . import rules

@@ -17,7 +17,8 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from employers.models import ContactPerson, Employer
-from fallmanagement.models import KldbGroup
+from fallmanagement.core.auditing import record_history
+from fallmanagement.core.models import KldbGroup
 from participants.models import Participant
 
 
@@ -373,3 +374,7 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.placement} – {self.assessed_on:%d.%m.%Y}"
+
+
+# The audit trail records every insert, update and delete of these (see privacy.history).
+record_history(Placement, CheckIn, Assessment)

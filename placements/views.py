@@ -18,10 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fallmanagement.audit import log_access
-from fallmanagement.locking import StaleObjectError, handle_stale, save_versioned
-from fallmanagement.models import AccessLog
-from fallmanagement.roles import Role, has_role, role_required
+from fallmanagement.core.accesslog import AccessAction, log_access
+from fallmanagement.core.locking import StaleObjectError, handle_stale, save_versioned
+from fallmanagement.core.roles import Role, has_role, role_required
 from participants.models import Participant
 from participants.workflow import change_status
 
@@ -174,7 +173,7 @@ def _detail_context(request, placement: Placement, **overrides) -> dict:
 @role_required(Role.CASEWORK, Role.ADMINISTRATION)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     placement = _get_placement(request, pk)
-    log_access(request, AccessLog.Action.VIEW, placement)
+    log_access(request, AccessAction.VIEW, placement)
     return render(request, "placements/detail.html", _detail_context(request, placement))
 
 
@@ -367,7 +366,7 @@ def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Eine Praktikumsvereinbarung gibt es nur für geplante Praktika."))
         return redirect("placements:detail", pk=pk)
     pdf = documents.agreement_pdf(placement)
-    log_access(request, AccessLog.Action.PDF, placement)
+    log_access(request, AccessAction.PDF, placement)
     return _pdf_response(pdf, f"praktikumsvereinbarung-{placement.pk}.pdf")
 
 
@@ -382,6 +381,6 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("placements:detail", pk=pk)
     lang = "en" if request.GET.get("lang") == "en" else "de"
     pdf = documents.certificate_pdf(placement, lang=lang)
-    log_access(request, AccessLog.Action.PDF, placement)
+    log_access(request, AccessAction.PDF, placement)
     name = "internship-certificate" if lang == "en" else "praktikumsbescheinigung"
     return _pdf_response(pdf, f"{name}-{placement.pk}.pdf")

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from fallmanagement.roles import Role
+from fallmanagement.core.roles import Role
 
 from .factories import ParticipantFactory, make_user
 

@@ -9,8 +9,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from employers.models import ContactPerson, Employer, EmployerField, NetworkPartner
-from fallmanagement.models import KldbGroup
-from fallmanagement.roles import Role
+from fallmanagement.core.models import KldbGroup
+from fallmanagement.core.roles import Role
 from participants.models import CaseNote, FollowUp, Participant
 from placements.models import Placement
 

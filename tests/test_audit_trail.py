@@ -4,8 +4,8 @@ import pytest
 from django.db import DatabaseError, transaction
 from django.urls import reverse
 
-from fallmanagement.history import allow_prune, event_model, participant_history
-from fallmanagement.models import AccessLog, SecurityEvent
+from fallmanagement.privacy.history import allow_prune, event_model, participant_history
+from fallmanagement.privacy.models import AccessLog, SecurityEvent
 from participants.models import CaseNote, Participant
 
 from .factories import CaseNoteFactory, ParticipantFactory
@@ -34,10 +34,10 @@ def test_bulk_update_and_delete_are_recorded_with_old_and_new_values(participant
 def test_request_context_records_user_and_path_without_query_string(
     admin_client_role, administrator, participant
 ):
-    from fallmanagement.models import RoleSecurityPolicy
+    from fallmanagement.privacy.models import RoleSecurityPolicy
 
     # Any write during a request carries user and path; use the erasure form's POST as write.
-    url = reverse("audit:erase", args=[participant.pk]) + "?name=Husein"
+    url = reverse("privacy:erase", args=[participant.pk]) + "?name=Husein"
     response = admin_client_role.post(url, {"confirmation": "falsch"})
     assert response.status_code == 200
     RoleSecurityPolicy.objects.create(role="Berichtswesen")  # not tracked, just no error
@@ -125,7 +125,7 @@ def test_privileged_prune_path_may_delete_log_rows(participant):
 def test_administration_sees_history_of_a_participant_incl_notes(admin_client_role, participant):
     CaseNoteFactory(participant=participant, text="Gespräch über Praktikum")
     Participant.objects.filter(pk=participant.pk).update(city="Baunatal")
-    response = admin_client_role.get(reverse("audit:participant_history", args=[participant.pk]))
+    response = admin_client_role.get(reverse("privacy:participant_history", args=[participant.pk]))
     assert response.status_code == 200
     content = response.content.decode()
     assert "Baunatal" in content and "Gespräch über Praktikum" in content
@@ -140,7 +140,7 @@ def test_history_names_referenced_people_and_objects(
     change = next(c for c in history[0]["changes"] if c[1] != c[2])
     expected = (caseworker.get_full_name(), other_caseworker.get_full_name())
     assert (str(change[1]), str(change[2])) == expected
-    response = admin_client_role.get(reverse("audit:participant_history", args=[participant.pk]))
+    response = admin_client_role.get(reverse("privacy:participant_history", args=[participant.pk]))
     assert other_caseworker.get_full_name() in response.content.decode()
 
 
@@ -153,22 +153,22 @@ def test_access_log_page_lists_who_viewed_the_file(admin_client_role, participan
         object_type="participants.Participant",
         path=f"/teilnehmende/{participant.pk}/",
     )
-    response = admin_client_role.get(reverse("audit:participant_access", args=[participant.pk]))
+    response = admin_client_role.get(reverse("privacy:participant_access", args=[participant.pk]))
     assert response.status_code == 200
     assert "sabine" in response.content.decode()
 
 
 def test_viewing_the_history_is_itself_logged(admin_client_role, administrator, participant):
-    admin_client_role.get(reverse("audit:participant_history", args=[participant.pk]))
+    admin_client_role.get(reverse("privacy:participant_history", args=[participant.pk]))
     assert AccessLog.objects.filter(participant_id=participant.pk, user=administrator).exists()
 
 
 AUDIT_URLS = [
-    "audit:participant_history",
-    "audit:participant_access",
-    "audit:art15",
-    "audit:art15_json",
-    "audit:erase",
+    "privacy:participant_history",
+    "privacy:participant_access",
+    "privacy:art15",
+    "privacy:art15_json",
+    "privacy:erase",
 ]
 
 
@@ -191,16 +191,16 @@ def test_unknown_participant_is_404_for_administration(name, admin_client_role):
 
 def test_security_events_page_for_administration_only(admin_client_role, caseworker_client):
     SecurityEvent.objects.create(kind=SecurityEvent.Kind.LOGIN_FAILED, username="sabine")
-    response = admin_client_role.get(reverse("audit:security_events") + "?art=login_failed")
+    response = admin_client_role.get(reverse("privacy:security_events") + "?art=login_failed")
     assert response.status_code == 200 and "sabine" in response.content.decode()
-    assert caseworker_client.get(reverse("audit:security_events")).status_code == 403
+    assert caseworker_client.get(reverse("privacy:security_events")).status_code == 403
 
 
 def test_history_list_runs_constant_queries(admin_client_role, participant):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    url = reverse("audit:participant_history", args=[participant.pk])
+    url = reverse("privacy:participant_history", args=[participant.pk])
     admin_client_role.get(url)  # warm-up (session, content types)
     for _ in range(2):
         CaseNoteFactory(participant=participant)
@@ -216,7 +216,7 @@ def test_history_list_runs_constant_queries(admin_client_role, participant):
 
 def test_other_participants_history_is_not_mixed_in(admin_client_role, participant):
     other = ParticipantFactory(last_name="Fremdperson")
-    response = admin_client_role.get(reverse("audit:participant_history", args=[participant.pk]))
+    response = admin_client_role.get(reverse("privacy:participant_history", args=[participant.pk]))
     assert "Fremdperson" not in response.content.decode()
     assert other.pk != participant.pk
 
@@ -239,5 +239,5 @@ def test_contact_persons_of_employers_are_tracked():
 
 
 def test_administration_maintains_2fa_policy_and_reads_security_log_in_admin(admin_client_role):
-    assert admin_client_role.get("/admin/fallmanagement/rolesecuritypolicy/add/").status_code == 200
-    assert admin_client_role.get("/admin/fallmanagement/securityevent/").status_code == 200
+    assert admin_client_role.get("/admin/privacy/rolesecuritypolicy/add/").status_code == 200
+    assert admin_client_role.get("/admin/privacy/securityevent/").status_code == 200

@@ -16,7 +16,7 @@ from employers.models import (
     EmployerStateChange,
     NetworkPartner,
 )
-from fallmanagement.roles import Role
+from fallmanagement.core.roles import Role
 
 from .factories import (
     ContactPersonFactory,

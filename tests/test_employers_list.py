@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from employers.models import Employer, EmployerField
-from fallmanagement.models import AccessLog
+from fallmanagement.privacy.models import AccessLog
 
 from .factories import EmployerFactory, PlacementFactory
 

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from fallmanagement.models import IssuedReport
+from fallmanagement.reports.models import IssuedReport
 from participants.models import Participant
 
 from .factories import EmployerFactory, ParticipantFactory, PlacementFactory

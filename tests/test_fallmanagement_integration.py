@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from employers.models import Employer, EmployerField
-from participants.dashboard import my_week
+from fallmanagement.casework.myweek import my_week
 from participants.models import FollowUp, Participant, RecognitionProcedure
 from placements.models import Placement
 
@@ -26,7 +26,7 @@ from .factories import EmployerFactory, PlacementFactory
         ("employers:list", "Betriebe"),
         ("employers:network_list", "Netzwerk"),
         ("reports:index", "Berichte"),
-        ("audit:security_events", "Verwaltung"),
+        ("privacy:security_events", "Verwaltung"),
     ],
 )
 def test_navigation_marks_exactly_the_current_section(admin_client_role, url_name, label):
@@ -41,7 +41,7 @@ def test_navigation_marks_exactly_the_current_section(admin_client_role, url_nam
 def test_audit_page_of_a_participant_is_in_the_administration_section(
     admin_client_role, participant
 ):
-    page = admin_client_role.get(reverse("audit:participant_history", args=[participant.pk])).text
+    page = admin_client_role.get(reverse("privacy:participant_history", args=[participant.pk])).text
     nav = page[page.index('<ul class="navbar-nav me-auto">') :]
     nav = nav[: nav.index("</ul>")]
     assert nav.count('aria-current="page"') == 1
@@ -59,7 +59,7 @@ def test_case_file_offers_sharing_to_the_assigned_caseworker_only(caseworker_cli
     page = caseworker_client.get(reverse("participants:detail", args=[participant.pk])).text
     assert reverse("participants:share", args=[participant.pk]) in page
     assert reverse("participants:reassign", args=[participant.pk]) not in page
-    assert reverse("audit:art15", args=[participant.pk]) not in page
+    assert reverse("privacy:art15", args=[participant.pk]) not in page
 
 
 def test_case_file_offers_sharing_and_reassignment_to_administration(
@@ -68,8 +68,8 @@ def test_case_file_offers_sharing_and_reassignment_to_administration(
     page = admin_client_role.get(reverse("participants:detail", args=[participant.pk])).text
     assert reverse("participants:share", args=[participant.pk]) in page
     assert reverse("participants:reassign", args=[participant.pk]) in page
-    assert reverse("audit:participant_history", args=[participant.pk]) in page
-    assert reverse("audit:art15", args=[participant.pk]) in page
+    assert reverse("privacy:participant_history", args=[participant.pk]) in page
+    assert reverse("privacy:art15", args=[participant.pk]) in page
 
 
 def test_case_file_lists_all_placements_of_the_participant(caseworker_client, participant):

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import F
 
 from employers.models import Employer
-from fallmanagement.bulk import copy_create
+from fallmanagement.core.bulk import copy_create
 from participants.models import CaseNote, FollowUp, Participant, StatusChange
 from placements.models import Placement
 

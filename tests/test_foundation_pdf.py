@@ -5,7 +5,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from fallmanagement.pdf import BlockedResourceError, StaticOnlyURLFetcher, render_pdf
+from fallmanagement.core.pdf import BlockedResourceError, StaticOnlyURLFetcher, render_pdf
 
 
 def test_pdf_is_tagged_with_language(settings):

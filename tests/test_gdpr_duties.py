@@ -10,8 +10,8 @@ from django.db.models import Count
 from django.urls import reverse
 from pypdf import PdfReader
 
-from fallmanagement.history import event_model
-from fallmanagement.models import AccessLog, SecurityEvent
+from fallmanagement.privacy.history import event_model
+from fallmanagement.privacy.models import AccessLog, SecurityEvent
 from participants.models import CaseNote, Language, Participant
 from placements.models import CheckIn, Placement
 
@@ -56,7 +56,7 @@ def test_art15_json_contains_everything_incl_history_and_access_log(
         object_type="participants.Participant",
         path="/teilnehmende/x/",
     )
-    response = admin_client_role.get(reverse("audit:art15_json", args=[full_participant.pk]))
+    response = admin_client_role.get(reverse("privacy:art15_json", args=[full_participant.pk]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
     assert "attachment" in response["Content-Disposition"]
@@ -77,7 +77,7 @@ def test_art15_json_contains_everything_incl_history_and_access_log(
 
 
 def test_art15_pdf_renders_the_data(admin_client_role, full_participant):
-    response = admin_client_role.get(reverse("audit:art15_pdf", args=[full_participant.pk]))
+    response = admin_client_role.get(reverse("privacy:art15_pdf", args=[full_participant.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Al Qasin" in text and "Arabisch" in text and "Schweißen lernen" in text
@@ -85,9 +85,9 @@ def test_art15_pdf_renders_the_data(admin_client_role, full_participant):
 
 
 def test_art15_overview_page(admin_client_role, full_participant):
-    response = admin_client_role.get(reverse("audit:art15", args=[full_participant.pk]))
+    response = admin_client_role.get(reverse("privacy:art15", args=[full_participant.pk]))
     assert response.status_code == 200
-    assert reverse("audit:art15_pdf", args=[full_participant.pk]) in response.content.decode()
+    assert reverse("privacy:art15_pdf", args=[full_participant.pk]) in response.content.decode()
 
 
 # --- retention -----------------------------------------------------------------------------
@@ -171,7 +171,7 @@ def test_retention_anonymises_old_closed_cases_and_keeps_aggregates(full_partici
 
 
 def test_erasure_needs_typed_confirmation(admin_client_role, full_participant):
-    url = reverse("audit:erase", args=[full_participant.pk])
+    url = reverse("privacy:erase", args=[full_participant.pk])
     assert admin_client_role.get(url).status_code == 200
     response = admin_client_role.post(url, {"confirmation": "ja"})
     assert response.status_code == 200
@@ -182,7 +182,7 @@ def test_erasure_deletes_everything_and_keeps_only_the_fact(
     admin_client_role, administrator, full_participant
 ):
     pk = full_participant.pk
-    url = reverse("audit:erase", args=[pk])
+    url = reverse("privacy:erase", args=[pk])
     response = admin_client_role.post(url, {"confirmation": "LÖSCHEN"})
     assert response.status_code == 302
     assert not Participant.objects.filter(pk=pk).exists()
@@ -201,7 +201,7 @@ def test_erasure_of_another_participant_keeps_theirs(admin_client_role, full_par
     other = ParticipantFactory(last_name="Bleibt")
     CaseNoteFactory(participant=other)
     admin_client_role.post(
-        reverse("audit:erase", args=[full_participant.pk]), {"confirmation": "LÖSCHEN"}
+        reverse("privacy:erase", args=[full_participant.pk]), {"confirmation": "LÖSCHEN"}
     )
     assert Participant.objects.filter(pk=other.pk).exists()
     assert event_model(CaseNote).objects.filter(participant_id=other.pk).exists()
@@ -209,7 +209,7 @@ def test_erasure_of_another_participant_keeps_theirs(admin_client_role, full_par
 
 def test_caseworker_cannot_erase(caseworker_client, full_participant):
     response = caseworker_client.post(
-        reverse("audit:erase", args=[full_participant.pk]), {"confirmation": "LÖSCHEN"}
+        reverse("privacy:erase", args=[full_participant.pk]), {"confirmation": "LÖSCHEN"}
     )
     assert response.status_code == 403
     assert Participant.objects.filter(pk=full_participant.pk).exists()

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from fallmanagement.models import AccessLog
+from fallmanagement.privacy.models import AccessLog
 from participants.models import CaseNote, FollowUp, Goal, Participant, RecognitionProcedure
 
 from .factories import CaseNoteFactory, FollowUpFactory, NetworkPartnerFactory, PlacementFactory

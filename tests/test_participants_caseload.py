@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from fallmanagement.models import KldbGroup
+from fallmanagement.core.models import KldbGroup
 from participants.models import Participant, VocationalExperience
 
 from .factories import FollowUpFactory, ParticipantFactory

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from participants.dashboard import my_week
+from fallmanagement.casework.myweek import my_week
 from participants.models import Participant
 from placements.models import Placement
 

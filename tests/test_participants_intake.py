@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from fallmanagement.models import AccessLog
+from fallmanagement.privacy.models import AccessLog
 from participants.models import Language, Participant, VocationalExperience
 
 from .factories import ParticipantFactory

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from fallmanagement.models import AccessLog
+from fallmanagement.privacy.models import AccessLog
 from participants.models import Participant
 from participants.queries import possible_duplicates, search, search_terms
 

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from fallmanagement.casework.timeline import KINDS, PAGE_SIZE, build_timeline
 from participants.models import Goal, RecognitionProcedure, StatusChange
-from participants.timeline import KINDS, PAGE_SIZE, build_timeline
 from placements.models import CheckIn
 
 from .factories import CaseNoteFactory, FollowUpFactory, PlacementFactory

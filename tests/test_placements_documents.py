@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from fallmanagement.models import AccessLog
+from fallmanagement.privacy.models import AccessLog
 from placements import documents
 from placements.models import Assessment, Placement
 

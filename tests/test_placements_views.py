@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from fallmanagement.models import AccessLog
+from fallmanagement.privacy.models import AccessLog
 from participants.models import Participant
 from placements.models import Assessment, CheckIn, Placement
 

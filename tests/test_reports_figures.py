@@ -6,9 +6,9 @@ import datetime
 import pytest
 from django.utils import translation
 
-from fallmanagement.models import KldbGroup
-from fallmanagement.reporting.figures import Context, compute_tables
-from fallmanagement.reporting.periods import Period
+from fallmanagement.core.models import KldbGroup
+from fallmanagement.reports.figures import Context, compute_tables
+from fallmanagement.reports.periods import Period
 from participants.models import FollowUp, Participant, RecognitionProcedure
 from participants.workflow import change_status
 from placements.models import Placement
@@ -359,7 +359,7 @@ def test_figures_are_computed_with_a_constant_number_of_queries(
 def test_months_merge_rather_than_hide_a_total_the_overview_shows(caseworker):
     # Three exits in three different months, 2026: the overview shows "3 exits"; months of
     # "< 3" each could be computed back to exactly 1 person, so the table merges into quarters.
-    from fallmanagement.reporting.suppression import publish
+    from fallmanagement.reports.suppression import publish
 
     for month in (2, 5, 8):
         ParticipantFactory(

@@ -1,6 +1,6 @@
 """The small-cell rule: "< 3" for 1 or 2 persons, plus complementary suppression ("x")."""
 
-from fallmanagement.reporting.suppression import (
+from fallmanagement.reports.suppression import (
     AVERAGE,
     COUNT,
     PLAIN,

@@ -13,8 +13,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from fallmanagement.models import AccessLog, IssuedReport, ReportJob
-from fallmanagement.tasks import build_report_job
+from fallmanagement.privacy.models import AccessLog
+from fallmanagement.reports.models import IssuedReport, ReportJob
+from fallmanagement.reports.tasks import build_report_job
 from participants.models import Participant
 from participants.workflow import change_status
 
@@ -408,7 +409,7 @@ def test_a_failed_background_issue_issues_nothing(
         raise RuntimeError("PDF rendering failed")
 
     settings.REPORT_INLINE_MAX = 5
-    monkeypatch.setattr("fallmanagement.reporting.exports.render_report", broken)
+    monkeypatch.setattr("fallmanagement.reports.exports.render_report", broken)
     with django_capture_on_commit_callbacks(execute=True):
         reporter_client.post(url("reports:issue"), YEAR_2025)  # the task fails (and is logged)
     assert ReportJob.objects.get().status == "fehler"

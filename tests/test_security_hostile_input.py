@@ -192,11 +192,11 @@ def test_nul_bytes_are_refused_with_400_not_500(caseworker_client):
 def test_stored_script_is_escaped_on_output(admin_client_role, caseworker):
     participant = ParticipantFactory(caseworker=caseworker, city=SCRIPT)
     CaseNoteFactory(participant=participant, text=SCRIPT)
-    for name in ("audit:participant_history", "audit:art15"):
+    for name in ("privacy:participant_history", "privacy:art15"):
         response = admin_client_role.get(reverse(name, args=[participant.pk]))
         assert response.status_code == 200
         assert SCRIPT not in response.content.decode()
-    response = admin_client_role.get(reverse("audit:participant_history", args=[participant.pk]))
+    response = admin_client_role.get(reverse("privacy:participant_history", args=[participant.pk]))
     assert (
         html.escape(SCRIPT) in response.content.decode()
         or "&lt;script&gt;" in response.content.decode()

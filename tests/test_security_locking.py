@@ -3,7 +3,7 @@
 import pytest
 from django import forms
 
-from fallmanagement.locking import StaleObjectError, VersionedFormMixin, save_versioned
+from fallmanagement.core.locking import StaleObjectError, VersionedFormMixin, save_versioned
 from participants.models import Participant
 from placements.models import Placement
 

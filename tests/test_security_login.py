@@ -9,8 +9,8 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from fallmanagement.models import RoleSecurityPolicy, SecurityEvent
-from fallmanagement.roles import Role
+from fallmanagement.core.roles import Role
+from fallmanagement.privacy.models import RoleSecurityPolicy, SecurityEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -53,17 +53,17 @@ def test_four_failures_do_not_lock(client, caseworker):
 
 
 def test_technical_log_has_no_username_or_query_string(client, caseworker, caplog):
-    with caplog.at_level(logging.INFO, logger="fallmanagement.security"):
+    with caplog.at_level(logging.INFO, logger="fallmanagement.privacy.security"):
         login(client, "sabine", "falsch-falsch-falsch")
         client.force_login(caseworker)
-        client.get(reverse("audit:security_events") + "?name=Husein+Al+Qasin")
+        client.get(reverse("privacy:security_events") + "?name=Husein+Al+Qasin")
     text = caplog.text
     assert "security event=login_failed" in text and "security event=forbidden" in text
     assert "sabine" not in text and "Husein" not in text and "falsch" not in text
 
 
 def test_forbidden_page_is_recorded_with_path_only(caseworker_client):
-    response = caseworker_client.get(reverse("audit:security_events") + "?q=Name")
+    response = caseworker_client.get(reverse("privacy:security_events") + "?q=Name")
     assert response.status_code == 403
     event = SecurityEvent.objects.get(kind="forbidden")
     assert event.path == "/verwaltung/sicherheit/" and event.username == "sabine"
@@ -159,7 +159,7 @@ def test_password_change_is_a_security_event(caseworker_client):
 
 
 def test_log_lines_lose_their_query_strings():
-    from fallmanagement.middleware import StripQueryStringFilter
+    from fallmanagement.privacy.middleware import StripQueryStringFilter
 
     record = logging.LogRecord(
         "django.server",

@@ -14,7 +14,7 @@ import datetime
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from fallmanagement.models import IssuedReport, ReportJob
+from fallmanagement.reports.models import IssuedReport, ReportJob
 
 from .factories import EmployerFactory, FollowUpFactory, NetworkPartnerFactory, PlacementFactory
 
@@ -98,7 +98,7 @@ def _kwargs(name: str, pattern: URLPattern, world) -> dict:
     kwargs = {}
     for key in pattern.pattern.converters:
         if key == "pk":
-            if namespace in ("participants", "audit"):
+            if namespace in ("participants", "privacy"):
                 value = world["participant"].pk
             elif namespace == "placements":
                 value = world["placement"].pk
@@ -146,7 +146,7 @@ def test_the_matrix_covers_every_part_of_the_project():
         "employers:network_detail",
         "placements:agreement_pdf",
         "reports:index",
-        "audit:security_events",
+        "privacy:security_events",
     ):
         assert expected in names
 
@@ -204,6 +204,6 @@ def test_second_caseworker_gets_404_on_the_first_caseworkers_case(other_casework
 
 def test_second_caseworker_cannot_use_the_administration_pages(other_caseworker_client, world):
     for name, url in _urls(world):
-        if name.startswith("audit:"):
+        if name.startswith("privacy:"):
             response = _get_or_post(other_caseworker_client, url)
             assert response.status_code in (403, 404), (name, response.status_code)

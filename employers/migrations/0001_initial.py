@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('fallmanagement', '0001_initial'),
+        ('core', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -122,7 +122,7 @@ class Migration(migrations.Migration):
                 ('offers_apprenticeship', models.BooleanField(default=False, verbose_name='Ausbildung')),
                 ('offers_job', models.BooleanField(default=False, verbose_name='Arbeit')),
                 ('employer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fields', to='employers.employer')),
-                ('kldb_group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='fallmanagement.kldbgroup', verbose_name='Berufsfeld (KldB)')),
+                ('kldb_group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.kldbgroup', verbose_name='Berufsfeld (KldB)')),
             ],
             options={
                 'verbose_name': 'Berufsfeld des Betriebs',
@@ -132,7 +132,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='employer',
             name='kldb_groups',
-            field=models.ManyToManyField(related_name='employers', through='employers.EmployerField', to='fallmanagement.kldbgroup', verbose_name='Berufsfelder (KldB)'),
+            field=models.ManyToManyField(related_name='employers', through='employers.EmployerField', to='core.kldbgroup', verbose_name='Berufsfelder (KldB)'),
         ),
         migrations.CreateModel(
             name='EmployerStateChange',

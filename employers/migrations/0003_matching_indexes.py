@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('employers', '0002_proposed_by'),
-        ('fallmanagement', '0004_merge_0003_audit_0003_reports'),
+        ('core', '0001_initial'),
     ]
 
     operations = [

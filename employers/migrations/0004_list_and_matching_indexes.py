@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('employers', '0003_matching_indexes'),
-        ('fallmanagement', '0004_merge_0003_audit_0003_reports'),
+        ('core', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

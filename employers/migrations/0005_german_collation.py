@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from fallmanagement.migration_ops import drop_update_triggers
+from fallmanagement.core.migration_ops import drop_update_triggers
 
 
 class Migration(migrations.Migration):

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('employers', '0001_initial'),
-        ('fallmanagement', '0001_initial'),
+        ('core', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
                 ('caseworker', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='caseload', to=settings.AUTH_USER_MODEL, verbose_name='Fallmanager:in')),
                 ('consent_recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='Einwilligung erfasst von')),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='Angelegt von')),
-                ('interest_groups', models.ManyToManyField(blank=True, related_name='interested_participants', to='fallmanagement.kldbgroup', verbose_name='Berufliche Interessen (KldB)')),
+                ('interest_groups', models.ManyToManyField(blank=True, related_name='interested_participants', to='core.kldbgroup', verbose_name='Berufliche Interessen (KldB)')),
                 ('shared_with', models.ManyToManyField(blank=True, related_name='shared_cases', to=settings.AUTH_USER_MODEL, verbose_name='Freigegeben für (Vertretung)')),
             ],
             options={
@@ -196,7 +196,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('years', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, verbose_name='Jahre')),
                 ('description', models.TextField(blank=True, verbose_name='Tätigkeit')),
-                ('kldb_group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='fallmanagement.kldbgroup', verbose_name='Berufsfeld (KldB)')),
+                ('kldb_group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.kldbgroup', verbose_name='Berufsfeld (KldB)')),
                 ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='experiences', to='participants.participant')),
             ],
             options={

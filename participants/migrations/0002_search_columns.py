@@ -55,7 +55,7 @@ DROP_SQL = "DROP FUNCTION IF EXISTS fm_name_key(text); DROP FUNCTION IF EXISTS f
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fallmanagement', '0002_kldb_reference_data'),
+        ('core', '0001_initial'),
         ('participants', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

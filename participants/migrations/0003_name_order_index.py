@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fallmanagement', '0004_merge_0003_audit_0003_reports'),
+        ('core', '0001_initial'),
         ('participants', '0002_search_columns'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

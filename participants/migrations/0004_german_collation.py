@@ -8,7 +8,7 @@ import django.contrib.postgres.indexes
 import django.db.models.functions.text
 from django.db import migrations, models
 
-from fallmanagement.migration_ops import drop_update_triggers
+from fallmanagement.core.migration_ops import drop_update_triggers
 
 import participants.models
 

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('employers', '0001_initial'),
-        ('fallmanagement', '0001_initial'),
+        ('core', '0001_initial'),
         ('participants', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('employer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='placements', to='employers.employer', verbose_name='Betrieb')),
                 ('follows', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='follow_ons', to='placements.placement', verbose_name='Anschluss an')),
-                ('kldb_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='fallmanagement.kldbgroup', verbose_name='Berufsfeld (KldB)')),
+                ('kldb_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.kldbgroup', verbose_name='Berufsfeld (KldB)')),
                 ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='placements', to='participants.participant', verbose_name='Teilnehmende:r')),
                 ('supervisor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='employers.contactperson', verbose_name='Betreuung im Betrieb')),
             ],

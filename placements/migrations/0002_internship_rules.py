@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('employers', '0001_initial'),
-        ('fallmanagement', '0002_kldb_reference_data'),
+        ('core', '0001_initial'),
         ('participants', '0001_initial'),
         ('placements', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

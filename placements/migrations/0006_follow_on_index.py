@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('employers', '0004_list_and_matching_indexes'),
-        ('fallmanagement', '0004_merge_0003_audit_0003_reports'),
+        ('core', '0001_initial'),
         ('participants', '0003_name_order_index'),
         ('placements', '0005_period_statistics'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

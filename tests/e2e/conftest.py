@@ -73,7 +73,7 @@ def reference_data(transactional_db):
 
     from django.apps import apps
 
-    from fallmanagement.models import KldbGroup
+    from fallmanagement.core.models import KldbGroup
 
     if not KldbGroup.objects.exists():
         migration = importlib.import_module("fallmanagement.migrations.0002_kldb_reference_data")

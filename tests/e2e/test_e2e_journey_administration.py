@@ -4,7 +4,7 @@ person, using the real form in the browser."""
 import pytest
 
 from employers.models import ContactPerson, Employer
-from fallmanagement.roles import Role
+from fallmanagement.core.roles import Role
 from tests.factories import make_user
 
 from .browser import assert_no_axe_violations, login

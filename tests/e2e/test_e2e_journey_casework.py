@@ -3,7 +3,7 @@
 
 import pytest
 
-from fallmanagement.roles import Role
+from fallmanagement.core.roles import Role
 from participants.models import CaseNote, FollowUp, Participant
 from tests.factories import ContactPersonFactory, EmployerFieldFactory, make_user
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from fallmanagement.roles import Role
+from fallmanagement.core.roles import Role
 from tests.factories import ParticipantFactory, make_user
 
 from .browser import assert_no_axe_violations, login

@@ -2,7 +2,7 @@
 
 import pytest
 
-from fallmanagement.roles import Role
+from fallmanagement.core.roles import Role
 from tests.factories import make_user
 
 from .browser import PASSWORD, login

@@ -4,7 +4,7 @@ and follow-up forms), intake, matching, employer and placement pages, administra
 import pytest
 from django.urls import reverse
 
-from fallmanagement.roles import Role
+from fallmanagement.core.roles import Role
 from tests.factories import (
     CaseNoteFactory,
     ContactPersonFactory,

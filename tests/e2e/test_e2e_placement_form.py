@@ -3,7 +3,7 @@ thousands, and the supervisor list follows the chosen employer without saving fi
 
 import pytest
 
-from fallmanagement.roles import Role
+from fallmanagement.core.roles import Role
 from tests.factories import ContactPersonFactory, EmployerFactory, ParticipantFactory, make_user
 
 from .browser import assert_no_axe_violations, login

@@ -1,0 +1,350 @@
+"""Views of the case file (Fallakte): the page that answers "where does this case stand?",
+its timeline, and the small forms that add notes, goals, follow-ups, recognition procedures
+and status changes on the page itself (plain POST + redirect, or htmx partial)."""
+
+import datetime
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fallmanagement.core.accesslog import AccessAction, log_access
+from fallmanagement.core.roles import Role, has_role, role_required
+from participants.casefile_forms import (
+    CONSENT_MISSING,
+    CaseNoteForm,
+    FollowUpDoneForm,
+    FollowUpForm,
+    GoalCloseForm,
+    GoalForm,
+    RecognitionForm,
+    StatusChangeForm,
+)
+from participants.models import FollowUp, Goal, Participant, RecognitionProcedure
+from participants.recognition import sync_recognition_followups
+from placements.models import Placement
+from placements.queries import placements_of_participant
+
+from .timeline import KINDS, PAGE_SIZE, build_timeline
+
+PERMIT_WARNING_DAYS = 30
+OPEN_PLACEMENT_STATES = (Placement.State.PLANNED, Placement.State.AGREED, Placement.State.RUNNING)
+
+
+def _participant(request: HttpRequest, pk: int) -> Participant:
+    queryset = Participant.objects.visible_to(request.user).select_related("caseworker")
+    return get_object_or_404(queryset, pk=pk)
+
+
+def permit_warnings(participant: Participant, today: datetime.date) -> list[dict]:
+    """Residence title / work permit expired, expiring within 30 days, or missing."""
+    warnings = []
+    soon = today + datetime.timedelta(days=PERMIT_WARNING_DAYS)
+    for label, until in (
+        (_("Aufenthaltstitel"), participant.residence_valid_until),
+        (_("Beschäftigungserlaubnis"), participant.work_permit_valid_until),
+    ):
+        if until is None:
+            continue
+        if until < today:
+            warnings.append(
+                {
+                    "level": "danger",
+                    "text": _("%(what)s abgelaufen am %(date)s")
+                    % {"what": label, "date": until.strftime("%d.%m.%Y")},
+                }
+            )
+        elif until <= soon:
+            warnings.append(
+                {
+                    "level": "warning",
+                    "text": _("%(what)s läuft am %(date)s ab (in %(days)s Tagen)")
+                    % {
+                        "what": label,
+                        "date": until.strftime("%d.%m.%Y"),
+                        "days": (until - today).days,
+                    },
+                }
+            )
+    if participant.needs_work_permit and participant.work_permit != Participant.WorkPermit.YES:
+        warnings.append(
+            {
+                "level": "danger",
+                "text": _(
+                    "Keine Beschäftigungserlaubnis erfasst: Bei %(status)s braucht ein Praktikum "
+                    "die Erlaubnis der Ausländerbehörde."
+                )
+                % {"status": participant.get_residence_status_display()},
+            }
+        )
+    return warnings
+
+
+def _open_placements(participant: Participant):
+    return (
+        Placement.objects.filter(participant=participant, state__in=OPEN_PLACEMENT_STATES)
+        .select_related("employer")
+        .order_by("planned_start", "pk")
+    )
+
+
+def _current_and_next_placement(participant: Participant, today: datetime.date, placements=None):
+    current = upcoming = None
+    if placements is None:
+        placements = _open_placements(participant)
+    for placement in placements:
+        if placement.state == Placement.State.RUNNING or placement.start <= today <= placement.end:
+            current = current or placement
+        elif placement.start > today:
+            upcoming = upcoming or placement
+    return current, upcoming
+
+
+def _timeline_params(request: HttpRequest) -> tuple[list[str], int]:
+    kinds = [k for k in request.GET.getlist("art") if k in KINDS]
+    try:
+        limit = int(request.GET.get("anzahl", PAGE_SIZE))
+    except ValueError:
+        limit = PAGE_SIZE
+    limit = max(PAGE_SIZE, min(limit, 1000)) // PAGE_SIZE * PAGE_SIZE
+    return kinds, limit
+
+
+def _context(request: HttpRequest, participant: Participant, **forms) -> dict:
+    today = timezone.localdate()
+    can_edit = has_role(request.user, Role.CASEWORK)
+    is_admin = has_role(request.user, Role.ADMINISTRATION)
+    kinds, limit = _timeline_params(request)
+    # The timeline and the page's other lists come from one query (see fetch_together).
+    timeline = build_timeline(
+        participant,
+        request.user,
+        kinds=kinds,
+        limit=limit,
+        also={
+            "open_followups": participant.followups.filter(done_on__isnull=True).order_by(
+                "due_on", "pk"
+            )[:10],
+            "open_goals": participant.goals.filter(state=Goal.State.OPEN).order_by(
+                "due_on", "agreed_on", "pk"
+            ),
+            "recognitions": participant.recognitions.select_related("network_partner").order_by(
+                *RecognitionProcedure._meta.ordering, "pk"
+            ),
+            "placements": _open_placements(participant),
+        },
+    )
+    open_followups = timeline.also["open_followups"]
+    failed_done_form = forms.pop("done_form", None)
+    for followup in open_followups:
+        if failed_done_form is not None and failed_done_form.followup.pk == followup.pk:
+            followup.done_form = failed_done_form
+        else:
+            followup.done_form = FollowUpDoneForm(followup=followup, prefix=f"done-{followup.pk}")
+    current, upcoming = _current_and_next_placement(participant, today, timeline.also["placements"])
+    status_form = forms.pop("status_form", None) or StatusChangeForm(participant=participant)
+    context = {
+        "participant": participant,
+        "today": today,
+        "can_edit": can_edit,
+        "can_work": can_edit and participant.has_consent,
+        "timeline": timeline,
+        "timeline_kinds": [(k, labels[0], k in kinds) for k, labels in KINDS.items()],
+        "open_followups": open_followups,
+        "next_followup": open_followups[0] if open_followups else None,
+        "open_goals": timeline.also["open_goals"],
+        "recognitions": timeline.also["recognitions"],
+        "can_share": is_admin or participant.caseworker_id == request.user.pk,
+        "can_reassign": is_admin,
+        "placements": list(placements_of_participant(request.user, participant)),
+        "current_placement": current,
+        "next_placement": upcoming,
+        "permit_warnings": permit_warnings(participant, today),
+        "note_form": forms.pop("note_form", None) or CaseNoteForm(),
+        "goal_form": forms.pop("goal_form", None) or GoalForm(),
+        "followup_form": forms.pop("followup_form", None) or FollowUpForm(),
+        "recognition_form": forms.pop("recognition_form", None) or RecognitionForm(),
+        "status_form": status_form,
+        "open_form": forms.pop("open_form", ""),
+    }
+    return context
+
+
+def _render_casefile(request, participant, *, status=200, **forms) -> HttpResponse:
+    """The whole page, or for htmx only the case file body (with fresh or failed forms)."""
+    context = _context(request, participant, **forms)
+    if request.htmx:
+        # htmx only swaps 2xx responses; a failed form is re-rendered with 200.
+        return render(request, "participants/detail.html#casefile", context)
+    return render(request, "participants/detail.html", context, status=status)
+
+
+def _done(request, participant, message) -> HttpResponse:
+    messages.success(request, message)
+    if request.htmx:
+        return _render_casefile(request, participant)
+    return redirect("participants:detail", pk=participant.pk)
+
+
+@role_required(Role.CASEWORK, Role.ADMINISTRATION)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = _participant(request, pk)
+    if request.htmx and request.htmx.target == "timeline":
+        # Filter chips and "show more" only replace the timeline.
+        context = _context(request, participant)
+        return render(request, "participants/detail.html#timeline", context)
+    log_access(request, AccessAction.VIEW, participant)
+    return _render_casefile(request, participant)
+
+
+def _add(request, pk, form_class, form_key, message, *, build):
+    participant = _participant(request, pk)
+    form = form_class(request.POST)
+    if not participant.has_consent:
+        form.is_valid()
+        form.add_error(None, CONSENT_MISSING)
+    if form.is_valid():
+        build(form, participant)
+        return _done(request, participant, message)
+    return _render_casefile(
+        request, participant, status=422, open_form=form_key, **{form_key: form}
+    )
+
+
+def _add_owned(request, pk, form_class, form_key, message, owner_field):
+    """Add a simple timeline entry that belongs to the participant and records its author."""
+
+    def build(form, participant):
+        form.instance.participant = participant
+        setattr(form.instance, owner_field, request.user)
+        form.save()
+
+    return _add(request, pk, form_class, form_key, message, build=build)
+
+
+@role_required(Role.CASEWORK)
+@require_POST
+def note_add(request: HttpRequest, pk: int) -> HttpResponse:
+    message = _("Gesprächsnotiz gespeichert.")
+    return _add_owned(request, pk, CaseNoteForm, "note_form", message, "author")
+
+
+@role_required(Role.CASEWORK)
+@require_POST
+def goal_add(request: HttpRequest, pk: int) -> HttpResponse:
+    message = _("Zielvereinbarung gespeichert.")
+    return _add_owned(request, pk, GoalForm, "goal_form", message, "author")
+
+
+@role_required(Role.CASEWORK)
+@require_POST
+def followup_add(request: HttpRequest, pk: int) -> HttpResponse:
+    message = _("Wiedervorlage angelegt.")
+    return _add_owned(request, pk, FollowUpForm, "followup_form", message, "created_by")
+
+
+@role_required(Role.CASEWORK)
+@require_POST
+def recognition_add(request: HttpRequest, pk: int) -> HttpResponse:
+    def build(form, participant):
+        with transaction.atomic():
+            form.instance.participant = participant
+            procedure = form.save()
+            sync_recognition_followups(procedure, request.user)
+
+    return _add(
+        request,
+        pk,
+        RecognitionForm,
+        "recognition_form",
+        _("Anerkennungsverfahren gespeichert."),
+        build=build,
+    )
+
+
+@role_required(Role.CASEWORK)
+def recognition_edit(request: HttpRequest, pk: int, recognition_pk: int) -> HttpResponse:
+    participant = _participant(request, pk)
+    procedure = get_object_or_404(
+        RecognitionProcedure.objects.filter(participant=participant), pk=recognition_pk
+    )
+    if request.method == "POST":
+        form = RecognitionForm(request.POST, instance=procedure)
+        if not participant.has_consent:
+            form.is_valid()
+            form.add_error(None, CONSENT_MISSING)
+        if form.is_valid():
+            with transaction.atomic():
+                procedure = form.save()
+                sync_recognition_followups(procedure, request.user)
+            messages.success(request, _("Anerkennungsverfahren gespeichert."))
+            return redirect(reverse("participants:detail", args=[participant.pk]) + "#anerkennung")
+        status = 422
+    else:
+        form = RecognitionForm(instance=procedure)
+        status = 200
+    return render(
+        request,
+        "participants/partials/recognition_form.html",
+        {"participant": participant, "procedure": procedure, "form": form},
+        status=status,
+    )
+
+
+@role_required(Role.CASEWORK)
+@require_POST
+def goal_close(request: HttpRequest, pk: int, goal_pk: int) -> HttpResponse:
+    participant = _participant(request, pk)
+    goal = get_object_or_404(
+        Goal.objects.filter(participant=participant, state=Goal.State.OPEN), pk=goal_pk
+    )
+    form = GoalCloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Bitte „erreicht“ oder „verworfen“ wählen."))
+        return _render_casefile(request, participant, status=422)
+    goal.state = form.cleaned_data["state"]
+    goal.closed_on = timezone.localdate()
+    goal.save(update_fields=["state", "closed_on"])
+    return _done(
+        request,
+        participant,
+        _("Ziel als „%(state)s“ markiert.") % {"state": goal.get_state_display()},
+    )
+
+
+@role_required(Role.CASEWORK)
+@require_POST
+def followup_done(request: HttpRequest, pk: int, followup_pk: int) -> HttpResponse:
+    participant = _participant(request, pk)
+    followup = get_object_or_404(
+        FollowUp.objects.filter(participant=participant, done_on__isnull=True), pk=followup_pk
+    )
+    form = FollowUpDoneForm(request.POST, followup=followup, prefix=f"done-{followup.pk}")
+    if not form.is_valid():
+        return _render_casefile(request, participant, status=422, done_form=form)
+    followup.done_on = timezone.localdate()
+    followup.done_by = request.user
+    followup.whereabouts = form.cleaned_data["whereabouts"]
+    followup.save(update_fields=["done_on", "done_by", "whereabouts"])
+    return _done(request, participant, _("Wiedervorlage erledigt."))
+
+
+@role_required(Role.CASEWORK)
+@require_POST
+def status_change(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = _participant(request, pk)
+    form = StatusChangeForm(request.POST, participant=participant)
+    if form.is_valid() and form.save(request.user):
+        return _done(
+            request,
+            participant,
+            _("Status geändert: %(status)s.") % {"status": participant.get_status_display()},
+        )
+    return _render_casefile(
+        request, participant, status=422, status_form=form, open_form="status_form"
+    )

@@ -1,0 +1,16 @@
+"""Admin for the reference data (KldB 2010)."""
+
+from django.contrib import admin
+
+from .models import KldbArea, KldbGroup
+
+
+@admin.register(KldbArea)
+class KldbAreaAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+
+
+@admin.register(KldbGroup)
+class KldbGroupAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "area"]
+    list_filter = ["area"]

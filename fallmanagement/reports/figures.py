@@ -1,0 +1,854 @@
+"""Every figure of the funding report, defined once: title, counting rule (shown as a
+footnote and in the definitions) and the SQL aggregate that computes it.
+
+Reports count everybody in the programme (or one caseworker's caseload), not what the
+requesting user may open: they are aggregates only, and `suppression.publish` applies the
+small-cell rule before anything leaves this package. No names, birthdates or free text are
+ever read here (only categories, dates compared in SQL, and counts).
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db import connection
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_countries import countries
+
+from employers.models import Employer, EmployerField, NetworkPartner
+from fallmanagement.core.models import KldbArea
+from participants.models import (
+    CaseNote,
+    FollowUp,
+    Participant,
+    RecognitionProcedure,
+    StatusChange,
+)
+from placements.models import Placement
+
+from .periods import Period, years_before
+from .suppression import (
+    AVERAGE,
+    PLAIN,
+    RATE,
+    SINGLE,
+    SUBTOTAL,
+    TOTAL,
+    Row,
+    Table,
+    publish,
+    suppressed_cells,
+)
+
+UNSPECIFIED = gettext_lazy("ohne Angabe")
+TOP_COUNTRIES = 5
+AGE_BANDS = (  # (key, label, minimum age at period end)
+    ("55+", gettext_lazy("55 Jahre und älter"), 55),
+    ("45-54", gettext_lazy("45–54 Jahre"), 45),
+    ("30-44", gettext_lazy("30–44 Jahre"), 30),
+    ("18-29", gettext_lazy("18–29 Jahre"), 18),
+    ("u18", gettext_lazy("unter 18 Jahre"), 0),
+)
+STARTED_STATES = (Placement.State.RUNNING, Placement.State.COMPLETED, Placement.State.ABORTED)
+FOLLOW_ON_KINDS = (Placement.Kind.APPRENTICESHIP, Placement.Kind.EMPLOYMENT)
+
+
+class DaysBetween(Func):
+    """end - start in days (PostgreSQL: date - date is an integer)."""
+
+    arg_joiner = " - "
+    template = "(%(expressions)s)"
+    output_field = IntegerField()
+
+
+@dataclass
+class Context:
+    """What every figure needs: the period and the scoped base querysets."""
+
+    period: Period
+    caseworker: object | None = None
+    today: datetime.date | None = None
+
+    def __post_init__(self):
+        self.today = self.today or timezone.localdate()
+        self.start = self.period.start
+        self.end = self.period.end
+        participants = Participant.objects.all()
+        if self.caseworker is not None:
+            participants = participants.filter(caseworker=self.caseworker)
+        self.participants = participants
+
+    # Counting rules used by several figures (one definition each).
+    @property
+    def q_active(self) -> Q:
+        return Q(entry_date__lte=self.end) & (
+            Q(exit_date__isnull=True) | Q(exit_date__gte=self.start)
+        )
+
+    @property
+    def q_entry(self) -> Q:
+        return Q(entry_date__range=(self.start, self.end))
+
+    @property
+    def q_exit(self) -> Q:
+        return Q(exit_date__range=(self.start, self.end))
+
+    @property
+    def q_on_end(self) -> Q:
+        return Q(entry_date__lte=self.end) & (
+            Q(exit_date__isnull=True) | Q(exit_date__gte=self.end)
+        )
+
+    @property
+    def active(self) -> QuerySet:
+        return self.participants.filter(self.q_active)
+
+    @cached_property
+    def participant_counts(self) -> dict[str, dict]:
+        """{dimension: {value: Counts}} for every PARTICIPANT_DIMENSIONS, and "total"."""
+        return _participant_counts(self)
+
+    @property
+    def exits(self) -> QuerySet:
+        return self.participants.filter(self.q_exit)
+
+    def of_participants(self, queryset: QuerySet, path: str = "participant") -> QuerySet:
+        """`queryset` limited to the participants in scope (no filter for the whole programme:
+        a semi-join with every participant would only cost time)."""
+        if self.caseworker is None:
+            return queryset
+        return queryset.filter(**{f"{path}__caseworker": self.caseworker})
+
+    @property
+    def placements(self) -> QuerySet:
+        return self.of_participants(Placement.objects.all()).annotate(
+            p_start=Coalesce("actual_start", "planned_start"),
+            p_end=Coalesce("actual_end", "planned_end"),
+        )
+
+    @property
+    def started_placements(self) -> QuerySet:
+        return self.placements.filter(
+            state__in=STARTED_STATES, p_start__range=(self.start, self.end)
+        )
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    section: str
+    title: str
+    rule: str
+    build: Callable[[Context, "Figure"], Table]
+    chart: str | None = None
+
+    def table(self, columns, rows, **kwargs) -> Table:
+        return Table(
+            key=self.key,
+            title=self.title,
+            rule=self.rule,
+            section=self.section,
+            columns=[str(c) for c in columns],
+            rows=rows,
+            chart=self.chart,
+            **kwargs,
+        )
+
+
+FIGURES: list[Figure] = []
+
+SECTION_PARTICIPANTS = gettext_lazy("Teilnehmende")
+SECTION_EXITS = gettext_lazy("Austritte und Verbleib")
+SECTION_PLACEMENTS = gettext_lazy("Einsätze")
+SECTION_RECOGNITION = gettext_lazy("Anerkennung ausländischer Abschlüsse")
+SECTION_NETWORK = gettext_lazy("Betriebe und Netzwerk")
+SECTION_CASELOAD = gettext_lazy("Betreuung")
+
+RULE_ACTIVE = gettext_lazy(
+    "Aktiv im Zeitraum: Eintritt am oder vor dem Ende des Zeitraums und kein Austritt oder "
+    "Austritt am oder nach dem Beginn des Zeitraums. Ein wieder geöffneter Fall hat kein "
+    "Austrittsdatum mehr und zählt als aktiv."
+)
+
+
+def figure(key: str, section, title, rule, chart: str | None = None):
+    def register(build):
+        FIGURES.append(Figure(key, section, title, rule, build, chart))
+        return build
+
+    return register
+
+
+def _age_band(ctx: Context) -> Case:
+    """The AGE_BANDS key of a participant's age on the last day of the period ("" unknown)."""
+    whens = [
+        When(date_of_birth__lte=years_before(ctx.end, minimum), then=Value(key))
+        for key, _label, minimum in AGE_BANDS
+        if minimum
+    ]
+    return Case(
+        When(date_of_birth__isnull=True, then=Value("")),
+        *whens,
+        default=Value("u18"),
+        output_field=CharField(),
+    )
+
+
+def _month(field: str, q: Q) -> Case:
+    """The first day of the month of `field` for rows matching `q`, else NULL."""
+    return Case(When(q, then=Cast(TruncMonth(field), DateField())), output_field=DateField())
+
+
+# The participant attributes the figures break down by. All of them are counted in ONE pass
+# over the participants (GROUPING SETS) instead of one scan per figure: at 100 000
+# participants each scan costs 60 ms, and the report has a dozen of them.
+PARTICIPANT_DIMENSIONS = {
+    "gender": lambda ctx: F("gender"),
+    "band": _age_band,
+    "country_of_origin": lambda ctx: F("country_of_origin"),
+    "residence_status": lambda ctx: F("residence_status"),
+    "isced_level": lambda ctx: F("isced_level"),
+    "german_level_at_entry": lambda ctx: F("german_level_at_entry"),
+    "german_level": lambda ctx: F("german_level"),
+    "exit_reason": lambda ctx: F("exit_reason"),
+    "entry_month": lambda ctx: _month("entry_date", ctx.q_entry),
+    "exit_month": lambda ctx: _month("exit_date", ctx.q_exit),
+    "caseworker": lambda ctx: F("caseworker_id"),
+}
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Persons in one category; `entries`/`exits` among the active, `all_*` among everybody."""
+
+    active: int
+    entries: int
+    exits: int
+    on_end: int
+    all_entries: int
+    all_exits: int
+
+
+# Only quoted identifiers of this module and Django's compiled SQL are formatted in; every value
+# is a query parameter.
+_COUNTS_SQL = """
+    SELECT GROUPING({columns}), {columns},
+        count(*) FILTER (WHERE f_active),
+        count(*) FILTER (WHERE f_active AND f_entry),
+        count(*) FILTER (WHERE f_active AND f_exit),
+        count(*) FILTER (WHERE f_on_end),
+        count(*) FILTER (WHERE f_entry),
+        count(*) FILTER (WHERE f_exit)
+    FROM ({inner}) AS participants
+    GROUP BY GROUPING SETS ((), {sets})
+"""
+
+
+def _participant_counts(ctx: Context) -> dict[str, dict]:
+    flags = {
+        "f_active": ctx.q_active,
+        "f_entry": ctx.q_entry,
+        "f_exit": ctx.q_exit,
+        "f_on_end": ctx.q_on_end,
+    }
+    dimensions = {f"d_{name}": build(ctx) for name, build in PARTICIPANT_DIMENSIONS.items()}
+    # Everybody a figure can count: on_end, entries and exits are all counted by the overview.
+    rows = (
+        ctx.participants.filter(ctx.q_active | ctx.q_entry | ctx.q_exit)
+        .annotate(
+            **dimensions,
+            **{n: ExpressionWrapper(q, output_field=BooleanField()) for n, q in flags.items()},
+        )
+        .order_by()
+        .values(*dimensions, *flags)
+    )
+    inner, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    sql = _COUNTS_SQL.format(
+        columns=", ".join(quote(name) for name in dimensions),
+        inner=inner,
+        sets=", ".join(f"({quote(name)})" for name in dimensions),
+    )
+    names = list(PARTICIPANT_DIMENSIONS)
+    every = (1 << len(names)) - 1
+    # GROUPING() has a 1 bit for each column *not* grouped in the row's set (first = highest).
+    set_of = {every: "total"}
+    set_of |= {every ^ (1 << (len(names) - 1 - i)): name for i, name in enumerate(names)}
+    result: dict[str, dict] = {name: {} for name in ["total", *names]}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for grouping, *values in cursor.fetchall():
+            name = set_of[grouping]
+            key = None if name == "total" else values[names.index(name)]
+            result[name][key] = Counts(*values[len(names) :])
+    return result
+
+
+def _counted(ctx: Context, dimension: str, rule: str) -> dict:
+    """{category: number} of the persons meeting `rule` (a Counts field), categories with none
+    left out."""
+    counts = ((key, getattr(c, rule)) for key, c in ctx.participant_counts[dimension].items())
+    return {key: n for key, n in counts if n}
+
+
+def _breakdown_columns(ctx: Context, dimension: str) -> dict:
+    """{category: (active, entries, exits)} for participants active in the period."""
+    return {
+        key: (c.active, c.entries, c.exits)
+        for key, c in ctx.participant_counts[dimension].items()
+        if c.active
+    }
+
+
+BREAKDOWN_COLUMNS = (
+    gettext_lazy("Aktiv im Zeitraum"),
+    gettext_lazy("Eintritte"),
+    gettext_lazy("Austritte"),
+)
+
+
+def _breakdown_table(fig: Figure, data: dict, categories) -> Table:
+    """Rows for `categories` [(key, label)] (+ "ohne Angabe" for blank keys) and a total."""
+    rows = [Row(label, list(data.get(key, (0, 0, 0)))) for key, label in categories]
+    known = {key for key, _label in categories}
+    unknown = [sum(v[i] for k, v in data.items() if k not in known) for i in range(3)]
+    if any(unknown):
+        rows.append(Row(str(UNSPECIFIED), unknown))
+    rows.append(Row(_("Insgesamt"), [sum(v[i] for v in data.values()) for i in range(3)], TOTAL))
+    return fig.table(BREAKDOWN_COLUMNS, rows)
+
+
+@figure(
+    "overview",
+    SECTION_PARTICIPANTS,
+    gettext_lazy("Teilnehmende im Überblick"),
+    gettext_lazy(
+        "Aktiv im Zeitraum: Eintritt am oder vor dem Ende und kein Austritt oder Austritt am "
+        "oder nach dem Beginn des Zeitraums. Aktiv am Stichtag: ebenso für den letzten Tag "
+        "des Zeitraums. Eintritte/Austritte: Eintritts- bzw. Austrittsdatum im Zeitraum. "
+        "Wieder geöffnete Fälle: Statuswechsel von „Abgeschlossen“ im Zeitraum; sie haben kein "
+        "Austrittsdatum mehr und zählen nicht als Austritt."
+    ),
+)
+def overview(ctx: Context, fig: Figure) -> Table:
+    # The () grouping set always has its row, also over no participants at all.
+    total = ctx.participant_counts["total"][None]
+    reopened = (
+        ctx.of_participants(StatusChange.objects.all())
+        .filter(
+            from_status=Participant.Status.CLOSED,
+            changed_on__range=(ctx.start, ctx.end),
+        )
+        .aggregate(n=Count("participant", distinct=True))["n"]
+    )
+    rows = [
+        Row(_("Aktiv im Zeitraum"), [total.active], SINGLE),
+        Row(_("Aktiv am Stichtag %s") % f"{ctx.end:%d.%m.%Y}", [total.on_end], SINGLE),
+        Row(_("Eintritte im Zeitraum"), [total.all_entries], SINGLE),
+        Row(_("Austritte im Zeitraum"), [total.all_exits], SINGLE),
+        Row(_("Wieder geöffnete Fälle"), [reopened], SINGLE),
+    ]
+    return fig.table([_("Anzahl Personen")], rows)
+
+
+@figure(
+    "months",
+    SECTION_PARTICIPANTS,
+    gettext_lazy("Eintritte und Austritte je Monat"),
+    gettext_lazy("Eintritts- bzw. Austrittsdatum im jeweiligen Kalendermonat des Zeitraums."),
+    chart="months",
+)
+def months(ctx: Context, fig: Figure) -> Table:
+    entries = _counted(ctx, "entry_month", "all_entries")
+    exits = _counted(ctx, "exit_month", "all_exits")
+    total = Row(_("Insgesamt"), [sum(entries.values()), sum(exits.values())], TOTAL)
+    columns = [_("Eintritte"), _("Austritte")]
+    # The period's totals are published in the overview, so this table must protect its small
+    # cells without hiding its total: where months cannot, merge them (quarters, then halves).
+    for months_per_row in (1, 3, 6, 12):
+        rows = []
+        starts = ctx.period.month_starts()
+        for i in range(0, len(starts), months_per_row):
+            chunk = starts[i : i + months_per_row]
+            label = (
+                f"{chunk[0]:%m/%Y}" if len(chunk) == 1 else f"{chunk[0]:%m/%Y}–{chunk[-1]:%m/%Y}"
+            )
+            rows.append(
+                Row(
+                    label,
+                    [sum(entries.get(m, 0) for m in chunk), sum(exits.get(m, 0) for m in chunk)],
+                )
+            )
+        table = fig.table(columns, [*rows, total])
+        hidden = suppressed_cells(table)
+        if not any(r == len(rows) and total.values[c] >= 3 for r, c in hidden):
+            break
+    return table
+
+
+@figure(
+    "gender",
+    SECTION_PARTICIPANTS,
+    gettext_lazy("Teilnehmende nach Geschlecht"),
+    RULE_ACTIVE,
+)
+def gender(ctx: Context, fig: Figure) -> Table:
+    return _breakdown_table(fig, _breakdown_columns(ctx, "gender"), Participant.Gender.choices)
+
+
+@figure(
+    "age",
+    SECTION_PARTICIPANTS,
+    gettext_lazy("Teilnehmende nach Alter"),
+    gettext_lazy(
+        "Alter am letzten Tag des Zeitraums (Stichtag), berechnet aus dem Geburtsdatum; wer "
+        "am Stichtag Geburtstag hat, zählt mit dem neuen Alter. Teilnehmende wie oben."
+    ),
+)
+def age(ctx: Context, fig: Figure) -> Table:
+    data = _breakdown_columns(ctx, "band")
+    categories = [(key, label) for key, label, _m in reversed(AGE_BANDS)]
+    return _breakdown_table(fig, data, categories)
+
+
+@figure(
+    "country",
+    SECTION_PARTICIPANTS,
+    gettext_lazy("Teilnehmende nach Herkunftsland"),
+    gettext_lazy(
+        "Die fünf häufigsten Herkunftsländer unter den im Zeitraum aktiven Teilnehmenden; "
+        "alle übrigen Länder zusammengefasst als „Sonstige“."
+    ),
+)
+def country(ctx: Context, fig: Figure) -> Table:
+    data = _breakdown_columns(ctx, "country_of_origin")
+    ranked = sorted((k for k in data if k), key=lambda k: (-data[k][0], k))
+    top = ranked[:TOP_COUNTRIES]
+    rows = [Row(countries.name(code) or code, list(data[code])) for code in top]
+    rest = [sum(data[k][i] for k in ranked[TOP_COUNTRIES:]) for i in range(3)]
+    if any(rest):
+        rows.append(Row(_("Sonstige"), rest))
+    if "" in data:
+        rows.append(Row(str(UNSPECIFIED), list(data[""])))
+    rows.append(Row(_("Insgesamt"), [sum(v[i] for v in data.values()) for i in range(3)], TOTAL))
+    return fig.table(BREAKDOWN_COLUMNS, rows)
+
+
+@figure(
+    "residence",
+    SECTION_PARTICIPANTS,
+    gettext_lazy("Teilnehmende nach Aufenthaltsstatus"),
+    gettext_lazy("Aktueller Aufenthaltsstatus laut Fallakte. Teilnehmende wie oben."),
+)
+def residence(ctx: Context, fig: Figure) -> Table:
+    data = _breakdown_columns(ctx, "residence_status")
+    return _breakdown_table(fig, data, Participant.ResidenceStatus.choices)
+
+
+@figure(
+    "isced",
+    SECTION_PARTICIPANTS,
+    gettext_lazy("Teilnehmende nach Bildungsniveau (ISCED 2011)"),
+    gettext_lazy("Höchster Bildungsabschluss in ISCED-Gruppen. Teilnehmende wie oben."),
+)
+def isced(ctx: Context, fig: Figure) -> Table:
+    data = _breakdown_columns(ctx, "isced_level")
+    return _breakdown_table(fig, data, Participant.Isced.choices)
+
+
+@figure(
+    "german",
+    SECTION_PARTICIPANTS,
+    gettext_lazy("Deutschkenntnisse bei Eintritt und heute"),
+    gettext_lazy(
+        "Im Zeitraum aktive Teilnehmende nach Sprachniveau (GER) bei Eintritt und nach dem "
+        "zuletzt erfassten Niveau."
+    ),
+)
+def german(ctx: Context, fig: Figure) -> Table:
+    at_entry = _counted(ctx, "german_level_at_entry", "active")
+    now = _counted(ctx, "german_level", "active")
+    rows = [
+        Row(label, [at_entry.get(key, 0), now.get(key, 0)])
+        for key, label in Participant.GermanLevel.choices
+    ]
+    if at_entry.get("") or now.get(""):
+        rows.append(Row(str(UNSPECIFIED), [at_entry.get("", 0), now.get("", 0)]))
+    rows.append(Row(_("Insgesamt"), [sum(at_entry.values()), sum(now.values())], TOTAL))
+    return fig.table([_("bei Eintritt"), _("aktuell")], rows)
+
+
+@figure(
+    "exit_reasons",
+    SECTION_EXITS,
+    gettext_lazy("Austritte nach Austrittsgrund und Integrationsquote"),
+    gettext_lazy(
+        "Teilnehmende mit Austrittsdatum im Zeitraum, nach erfasstem Austrittsgrund. "
+        "Integrationsquote: Austritte in Arbeit, Ausbildung oder Einstiegsqualifizierung (EQ) "
+        "geteilt durch alle Austritte im Zeitraum."
+    ),
+    chart="exit_reasons",
+)
+def exit_reasons(ctx: Context, fig: Figure) -> Table:
+    data = _counted(ctx, "exit_reason", "all_exits")
+    reasons = list(Participant.ExitReason.choices)
+    if data.get(""):
+        reasons.append(("", str(UNSPECIFIED)))
+    rows = [Row(label, [data.get(key, 0)]) for key, label in reasons]
+    integration_rows = [
+        i for i, (key, _l) in enumerate(reasons) if key in Participant.INTEGRATION_EXIT_REASONS
+    ]
+    other_rows = [i for i in range(len(reasons)) if i not in integration_rows]
+    exits = sum(data.values())
+    integrated = sum(rows[i].values[0] for i in integration_rows)
+    total_row, integrated_row, other_row = len(rows), len(rows) + 1, len(rows) + 2
+    rows += [
+        Row(_("Austritte insgesamt"), [exits], TOTAL),
+        Row(_("davon in Arbeit, Ausbildung oder EQ"), [integrated], SUBTOTAL),
+        Row(_("davon aus anderen Gründen"), [exits - integrated], SUBTOTAL),
+        Row(
+            _("Integrationsquote"),
+            [round(100 * integrated / exits, 1) if exits else None],
+            RATE,
+            basis=(integrated_row, total_row),
+        ),
+    ]
+    return fig.table(
+        [_("Austritte")],
+        rows,
+        extra_lines=[
+            (integration_rows, integrated_row),
+            (other_rows, other_row),
+            ([integrated_row, other_row], total_row),
+        ],
+    )
+
+
+@figure(
+    "whereabouts",
+    SECTION_EXITS,
+    gettext_lazy("Verbleib 4 Wochen und 6 Monate nach Austritt"),
+    gettext_lazy(
+        "Im Zeitraum Ausgetretene mit Wiedervorlage „Verbleib 4 Wochen“ bzw. „Verbleib 6 "
+        "Monate“, nach dem dort erfassten Verbleib. „noch nicht fällig“: Stichtag der "
+        "Nachfrage liegt nach dem Erstellungsdatum des Berichts."
+    ),
+)
+def whereabouts(ctx: Context, fig: Figure) -> Table:
+    W4, M6 = FollowUp.Kind.WHEREABOUTS_4W, FollowUp.Kind.WHEREABOUTS_6M
+    situation = Case(
+        When(~Q(whereabouts=""), then=F("whereabouts")),
+        When(due_on__gt=ctx.today, then=Value("_pending")),
+        default=Value("_missing"),
+        output_field=CharField(),
+    )
+    data = {
+        row["situation"]: (row["w4"], row["m6"])
+        for row in FollowUp.objects.filter(participant__in=ctx.exits, kind__in=(W4, M6))
+        .annotate(situation=situation)
+        .values("situation")
+        .annotate(
+            w4=Count("participant", distinct=True, filter=Q(kind=W4)),
+            m6=Count("participant", distinct=True, filter=Q(kind=M6)),
+        )
+    }
+    categories = [
+        *FollowUp.Whereabouts.choices,
+        ("_missing", _("nicht erfasst")),
+        ("_pending", _("noch nicht fällig")),
+    ]
+    rows = [Row(label, list(data.get(key, (0, 0)))) for key, label in categories]
+    rows.append(Row(_("Insgesamt"), [sum(v[i] for v in data.values()) for i in range(2)], TOTAL))
+    return fig.table([_("nach 4 Wochen"), _("nach 6 Monaten")], rows)
+
+
+@figure(
+    "placement_kinds",
+    SECTION_PLACEMENTS,
+    gettext_lazy("Begonnene Einsätze nach Art"),
+    gettext_lazy(
+        "Einsätze, deren (tatsächlicher, sonst geplanter) Beginn im Zeitraum liegt und die "
+        "begonnen haben (Stand läuft, beendet oder abgebrochen); Stand zum Erstellungsdatum."
+    ),
+)
+def placement_kinds(ctx: Context, fig: Figure) -> Table:
+    S = Placement.State
+    data = {
+        row["kind"]: [row["started"], row["completed"], row["aborted"], row["running"]]
+        for row in ctx.started_placements.values("kind").annotate(
+            started=Count("pk"),
+            completed=Count("pk", filter=Q(state=S.COMPLETED)),
+            aborted=Count("pk", filter=Q(state=S.ABORTED)),
+            running=Count("pk", filter=Q(state=S.RUNNING)),
+        )
+    }
+    rows = [Row(label, data.get(key, [0, 0, 0, 0])) for key, label in Placement.Kind.choices]
+    rows.append(Row(_("Insgesamt"), [sum(v[i] for v in data.values()) for i in range(4)], TOTAL))
+    columns = [_("begonnen"), _("davon beendet"), _("davon abgebrochen"), _("davon laufend")]
+    return fig.table(columns, rows, row_total_col=0)
+
+
+@figure(
+    "placement_fields",
+    SECTION_PLACEMENTS,
+    gettext_lazy("Begonnene Einsätze nach Berufsbereich (KldB 2010)"),
+    gettext_lazy(
+        "Einsätze wie oben, nach dem Berufsbereich des Berufsfelds des Einsatzes; ohne "
+        "erfasstes Berufsfeld: „ohne Angabe“."
+    ),
+    chart="placement_fields",
+)
+def placement_fields(ctx: Context, fig: Figure) -> Table:
+    data = dict(
+        ctx.started_placements.values("kldb_group__area")
+        .annotate(n=Count("pk"))
+        .values_list("kldb_group__area", "n")
+    )
+    rows = [
+        Row(f"{area.code} {area.name}", [data.get(area.code, 0)]) for area in KldbArea.objects.all()
+    ]
+    if data.get(None):
+        rows.append(Row(str(UNSPECIFIED), [data[None]]))
+    rows.append(Row(_("Insgesamt"), [sum(data.values())], TOTAL))
+    return fig.table([_("Einsätze")], rows)
+
+
+@figure(
+    "placement_results",
+    SECTION_PLACEMENTS,
+    gettext_lazy("Beendete Einsätze: Dauer und Anschluss im selben Betrieb"),
+    gettext_lazy(
+        "Regulär beendete Einsätze mit (tatsächlichem, sonst geplantem) Ende im Zeitraum. "
+        "Dauer: Ende minus Beginn plus 1 Tag. Anschluss: Angebot des Betriebs vermerkt oder "
+        "ein späterer Einsatz (Ausbildung oder Beschäftigung) derselben Person im selben "
+        "Betrieb."
+    ),
+)
+def placement_results(ctx: Context, fig: Figure) -> Table:
+    follow_on = Placement.objects.filter(
+        participant=OuterRef("participant"),
+        employer=OuterRef("employer"),
+        kind__in=FOLLOW_ON_KINDS,
+        planned_start__gte=OuterRef("p_start"),
+    ).exclude(pk=OuterRef("pk"))
+    ended = ctx.placements.filter(
+        state=Placement.State.COMPLETED, p_end__range=(ctx.start, ctx.end)
+    ).annotate(followed=Exists(follow_on))
+    data = {
+        row["kind"]: row
+        for row in ended.values("kind").annotate(
+            n=Count("pk"),
+            followed_n=Count("pk", filter=Q(offer_from_employer=True) | Q(followed=True)),
+            avg_days=Avg(DaysBetween("p_end", "p_start") + 1),
+        )
+    }
+    kinds = Placement.Kind.choices
+    ended_row, followed_row, other_row, share_row, days_row = [], [], [], [], []
+    for key, _label in kinds:
+        row = data.get(key, {"n": 0, "followed_n": 0, "avg_days": None})
+        ended_row.append(row["n"])
+        followed_row.append(row["followed_n"])
+        other_row.append(row["n"] - row["followed_n"])
+        share_row.append(round(100 * row["followed_n"] / row["n"], 1) if row["n"] else None)
+        days_row.append(round(float(row["avg_days"]), 1) if row["avg_days"] is not None else None)
+    rows = [
+        Row(_("Beendete Einsätze"), ended_row, TOTAL),
+        Row(_("davon mit Anschluss im selben Betrieb"), followed_row),
+        Row(_("davon ohne Anschluss im selben Betrieb"), other_row),
+        Row(_("Anteil mit Anschluss im selben Betrieb"), share_row, RATE, basis=(1, 0)),
+        Row(_("Durchschnittliche Dauer (Tage)"), days_row, AVERAGE, basis=(0,)),
+    ]
+    return fig.table([label for _key, label in kinds], rows)
+
+
+@figure(
+    "recognition",
+    SECTION_RECOGNITION,
+    gettext_lazy("Anerkennungsverfahren"),
+    gettext_lazy(
+        "Beantragt: Antragsdatum im Zeitraum. Entschieden: Entscheidungsdatum im Zeitraum, "
+        "nach Ergebnis (BQFG: volle, teilweise oder keine Gleichwertigkeit)."
+    ),
+)
+def recognition(ctx: Context, fig: Figure) -> Table:
+    S = RecognitionProcedure.State
+    decided = Q(
+        decided_on__range=(ctx.start, ctx.end), state__in=RecognitionProcedure.DECIDED_STATES
+    )
+    agg = ctx.of_participants(RecognitionProcedure.objects.all()).aggregate(
+        applied=Count("pk", filter=Q(applied_on__range=(ctx.start, ctx.end))),
+        decided=Count("pk", filter=decided),
+        full=Count("pk", filter=decided & Q(state=S.FULL)),
+        partial=Count("pk", filter=decided & Q(state=S.PARTIAL)),
+        rejected=Count("pk", filter=decided & Q(state=S.REJECTED)),
+    )
+    rows = [
+        Row(_("Entschiedene Verfahren"), [agg["decided"]], TOTAL),
+        Row(_("davon volle Gleichwertigkeit"), [agg["full"]]),
+        Row(_("davon teilweise Gleichwertigkeit"), [agg["partial"]]),
+        Row(_("davon keine Gleichwertigkeit (abgelehnt)"), [agg["rejected"]]),
+        Row(_("Beantragte Verfahren"), [agg["applied"]], SINGLE),
+    ]
+    return fig.table([_("Verfahren")], rows)
+
+
+def _q_partner_at(day: datetime.date) -> Q:
+    return Q(state=Employer.PartnershipState.ACTIVE) & (
+        Q(partner_since__lte=day) | Q(partner_since__isnull=True)
+    )
+
+
+@figure(
+    "network",
+    SECTION_NETWORK,
+    gettext_lazy("Partnerbetriebe und Netzwerkpartner"),
+    gettext_lazy(
+        "Aktive Partnerbetriebe: Partnerschaft „aktiv“ und „aktiver Partner seit“ am oder vor "
+        "dem Stichtag. Neue Partner: „aktiver Partner seit“ im Zeitraum. Netzwerkpartner: als "
+        "aktiv geführte Institutionen. Gilt für das ganze Programm."
+    ),
+)
+def network(ctx: Context, fig: Figure) -> Table:
+    agg = Employer.objects.aggregate(
+        active=Count("pk", filter=_q_partner_at(ctx.end)),
+        new=Count("pk", filter=Q(partner_since__range=(ctx.start, ctx.end))),
+    )
+    with_placement = ctx.started_placements.aggregate(n=Count("employer", distinct=True))["n"]
+    partners = NetworkPartner.objects.filter(is_active=True).count()
+    rows = [
+        Row(_("Aktive Partnerbetriebe am Stichtag"), [agg["active"]], PLAIN),
+        Row(_("Neue Partnerbetriebe im Zeitraum"), [agg["new"]], PLAIN),
+        Row(_("Betriebe mit begonnenem Einsatz im Zeitraum"), [with_placement], PLAIN),
+        Row(_("Netzwerkpartner"), [partners], PLAIN),
+    ]
+    return fig.table([_("Anzahl")], rows)
+
+
+@figure(
+    "partner_fields",
+    SECTION_NETWORK,
+    gettext_lazy("Aktive Partnerbetriebe nach Berufsbereich (KldB 2010)"),
+    gettext_lazy(
+        "Aktive Partnerbetriebe am Stichtag nach den Berufsbereichen ihrer Berufsfelder; ein "
+        "Betrieb mit Feldern in mehreren Bereichen zählt in jedem davon (keine Summe)."
+    ),
+)
+def partner_fields(ctx: Context, fig: Figure) -> Table:
+    data = dict(
+        EmployerField.objects.filter(employer__in=Employer.objects.filter(_q_partner_at(ctx.end)))
+        .values("kldb_group__area")
+        .annotate(n=Count("employer", distinct=True))
+        .values_list("kldb_group__area", "n")
+    )
+    rows = [
+        Row(f"{area.code} {area.name}", [data.get(area.code, 0)], PLAIN)
+        for area in KldbArea.objects.all()
+    ]
+    return fig.table([_("Betriebe")], rows)
+
+
+@figure(
+    "network_kinds",
+    SECTION_NETWORK,
+    gettext_lazy("Netzwerkpartner nach Art"),
+    gettext_lazy("Als aktiv geführte Netzwerkpartner nach Art der Institution."),
+)
+def network_kinds(ctx: Context, fig: Figure) -> Table:
+    data = dict(
+        NetworkPartner.objects.filter(is_active=True)
+        .values("kind")
+        .annotate(n=Count("pk"))
+        .values_list("kind", "n")
+    )
+    rows = [Row(label, [data.get(key, 0)], PLAIN) for key, label in NetworkPartner.Kind.choices]
+    rows.append(Row(_("Insgesamt"), [sum(data.values())], PLAIN))
+    return fig.table([_("Anzahl")], rows)
+
+
+@figure(
+    "caseload",
+    SECTION_CASELOAD,
+    gettext_lazy("Betreuungsschlüssel und Kontakte"),
+    gettext_lazy(
+        "Teilnehmende je Fallmanager:in: im Zeitraum aktive Teilnehmende nach zuständiger "
+        "Fallmanager:in (heutige Zuständigkeit). Kontakte: Gesprächsnotizen mit Datum im "
+        "Zeitraum zu aktiven Teilnehmenden, geteilt durch aktive Teilnehmende und die Länge "
+        "des Zeitraums in Monaten."
+    ),
+)
+def caseload(ctx: Context, fig: Figure) -> Table:
+    # One pass over the active cases (grouped by caseworker, unassigned as None) and one count
+    # of the notes in the period, instead of joining every note of every active case.
+    counts = _counted(ctx, "caseworker", "active")
+    assigned = [n for caseworker, n in counts.items() if caseworker is not None]
+    per_caseworker = {
+        "caseworkers": len(assigned),
+        "avg": sum(assigned) / len(assigned) if assigned else None,
+        "max": max(assigned, default=None),
+    }
+    agg = {
+        "participants": sum(counts.values()),
+        "contacts": CaseNote.objects.filter(
+            participant__in=ctx.active.values("pk"), date__range=(ctx.start, ctx.end)
+        ).count(),
+    }
+    per_month = (
+        round(agg["contacts"] / agg["participants"] / ctx.period.months, 2)
+        if agg["participants"]
+        else None
+    )
+    avg = per_caseworker["avg"]
+    rows = [
+        Row(_("Fallmanager:innen mit aktiven Fällen"), [per_caseworker["caseworkers"]], PLAIN),
+        Row(
+            _("Teilnehmende je Fallmanager:in (Durchschnitt)"),
+            [round(float(avg), 1) if avg is not None else None],
+            PLAIN,
+        ),
+        Row(_("Teilnehmende je Fallmanager:in (Maximum)"), [per_caseworker["max"]], PLAIN),
+        Row(_("Kontakte im Zeitraum"), [agg["contacts"]], PLAIN),
+        Row(_("Kontakte je Teilnehmende:r und Monat"), [per_month], PLAIN),
+    ]
+    return fig.table([_("Wert")], rows)
+
+
+def compute_tables(ctx: Context, progress: Callable[[int], None] | None = None) -> list[Table]:
+    tables = []
+    for index, fig in enumerate(FIGURES, start=1):
+        tables.append(fig.build(ctx, fig))
+        if progress:
+            progress(int(100 * index / len(FIGURES)))
+    return tables
+
+
+def compute_report(
+    period: Period,
+    caseworker=None,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> list[dict]:
+    """All figures for `period`, published (small-cell rule applied), JSON-serialisable."""
+    ctx = Context(period, caseworker)
+    return [publish(table) for table in compute_tables(ctx, progress)]
