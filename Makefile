@@ -125,11 +125,13 @@ test: lint ## ruff + pytest (Argumente: PYTEST_ARGS='-k foo -x')
 	echo "==> pytest $(PYTEST_ARGS)"
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff check + ruff format --check
+lint: $(STAMP) ## ruff check + ruff format --check + Importrichtung (import-linter)
 	@echo "==> ruff check"
 	$(RUFF) check .
 	echo "==> ruff format --check"
 	$(RUFF) format --check .
+	echo "==> lint-imports (Schichten, siehe README → Architektur)"
+	$(VENV)/bin/lint-imports --no-cache
 
 fmt: $(STAMP) ## Code formatieren (ruff check --fix + ruff format)
 	@status=0

@@ -36,6 +36,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from django.utils import timezone
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 # Bump when the prepared data changes, so that an old bench database is seeded again.
@@ -229,11 +231,11 @@ def prepare_bench_case() -> dict:
 
     missing = CASE_FILE_ENTRIES - entries()
     if missing > 0:
-        first = case.entry_date or datetime.date.today() - datetime.timedelta(days=400)
+        first = case.entry_date or timezone.localdate() - datetime.timedelta(days=400)
         CaseNote.objects.bulk_create(
             CaseNote(
                 participant=case,
-                date=min(datetime.date.today(), first + datetime.timedelta(days=7 * i)),
+                date=min(timezone.localdate(), first + datetime.timedelta(days=7 * i)),
                 contact_kind=CaseNote.ContactKind.IN_PERSON,
                 duration_minutes=45,
                 text="Beratungsgespräch: Stand der Bewerbungen und nächste Schritte besprochen.",
@@ -915,7 +917,7 @@ def main(argv=None) -> int:
     pages, notes = build_pages(case["participant_pk"])
     log("queries per page (in-process)")
     count_queries(pages)
-    year = args.year or datetime.date.today().year
+    year = args.year or timezone.localdate().year
     log(f"funding report {year}")
     report = measure_report(year)
 

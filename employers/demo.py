@@ -3,6 +3,8 @@
 import datetime
 import random
 
+from django.utils import timezone
+
 from fallmanagement.core.bulk import copy_create
 from fallmanagement.core.models import KldbGroup
 
@@ -114,7 +116,7 @@ NETWORK = [
 
 def create(rng: random.Random, count: int, users) -> list[Employer]:
     groups = {g.code: g for g in KldbGroup.objects.all()}
-    today = datetime.date.today()
+    today = timezone.localdate()
     states = [Employer.PartnershipState.ACTIVE] * 7 + [
         Employer.PartnershipState.INTERESTED,
         Employer.PartnershipState.REQUESTED,

@@ -1,10 +1,9 @@
 """Forms of the employers app: employer master data, offered fields, contact persons,
 contact history, partnership state, network partners and the matching period."""
 
-import datetime
-
 from django import forms
 from django.forms import inlineformset_factory
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fallmanagement.core.locking import VersionedFormMixin
@@ -142,7 +141,7 @@ class ContactPersonForm(GermanBlankChoiceMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("consent_to_store") and not cleaned.get("consent_date"):
-            cleaned["consent_date"] = datetime.date.today()
+            cleaned["consent_date"] = timezone.localdate()
         if cleaned.get("preferred_contact") == ContactPerson.PreferredContact.EMAIL and not (
             cleaned.get("email")
         ):
@@ -172,11 +171,11 @@ class EmployerContactForm(GermanBlankChoiceMixin, forms.ModelForm):
         self.fields["contact_person"].queryset = employer.contacts.filter(is_active=True)
         self.fields["contact_person"].empty_label = _("– keine –")
         if not self.is_bound:
-            self.initial.setdefault("date", datetime.date.today())
+            self.initial.setdefault("date", timezone.localdate())
 
     def clean_date(self):
         date = self.cleaned_data["date"]
-        if date > datetime.date.today():
+        if date > timezone.localdate():
             raise forms.ValidationError(_("Ein Kontakt kann nicht in der Zukunft liegen."))
         return date
 
@@ -191,11 +190,11 @@ class StateChangeForm(forms.Form):
         self.employer = employer
         labels = dict(Employer.PartnershipState.choices)
         self.fields["to_state"].choices = [(s, labels[s]) for s in employer.allowed_states()]
-        self.fields["changed_on"].initial = datetime.date.today()
+        self.fields["changed_on"].initial = timezone.localdate()
 
     def clean_changed_on(self):
         day = self.cleaned_data["changed_on"]
-        if day > datetime.date.today():
+        if day > timezone.localdate():
             raise forms.ValidationError(_("Das Datum darf nicht in der Zukunft liegen."))
         if self.employer.state_since and day < self.employer.state_since:
             raise forms.ValidationError(

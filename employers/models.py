@@ -145,7 +145,7 @@ class Employer(models.Model):
                 condition=models.Q(is_active=True),
             ),
             # Matching ranks all active partners by free places, hires and name: from this
-            # narrow index alone (index-only scan), see employers.matching.
+            # narrow index alone (index-only scan), see placements.matching.
             models.Index(
                 fields=["id"],
                 name="employer_partner_idx",

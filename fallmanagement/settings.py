@@ -291,7 +291,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "no_query_strings": {"()": "fallmanagement.privacy.middleware.StripQueryStringFilter"}
+        "no_query_strings": {"()": "fallmanagement.core.logfilters.StripQueryStringFilter"}
     },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {

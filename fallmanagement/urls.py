@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from employers import urls as employer_urls
 from fallmanagement.casework import urls as casework_urls
 from fallmanagement.core.admin_site import restrict_admin_to_administration
 from fallmanagement.privacy import urls as privacy_urls
@@ -36,15 +37,18 @@ urlpatterns = [
     ),
     path("konto/2fa/", include(privacy_urls.otp_urlpatterns)),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
-    # The participants' pages and the case file (which composes several apps) share one
-    # URL namespace, "participants", as they share the /teilnehmende/ prefix.
+    # The participants' and employers' own pages and the pages composed from several apps
+    # (fallmanagement.casework) share a URL namespace where they share a URL prefix.
     path(
         "teilnehmende/",
         include(
             (participant_urls.urlpatterns + casework_urls.participant_urlpatterns, "participants")
         ),
     ),
-    path("betriebe/", include("employers.urls")),
+    path(
+        "betriebe/",
+        include((employer_urls.urlpatterns + casework_urls.employer_urlpatterns, "employers")),
+    ),
     path("einsaetze/", include("placements.urls")),
     path("berichte/", include("fallmanagement.reports.urls")),
     path("verwaltung/", include("fallmanagement.privacy.urls")),

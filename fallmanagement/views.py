@@ -7,16 +7,17 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from employers.models import Employer
+from fallmanagement.casework.myweek import my_week
 from fallmanagement.core.roles import Role, has_role
 from fallmanagement.reports.models import IssuedReport
+from participants.models import Participant
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Start page after login: each role sees its own work, in a constant number of queries."""
     context: dict = {}
     if has_role(request.user, Role.CASEWORK):
-        from fallmanagement.casework.myweek import my_week
-
         context["week"] = my_week(request.user)
     if has_role(request.user, Role.REPORTING, Role.ADMINISTRATION):
         context["issued_reports"] = list(
@@ -31,9 +32,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _administration_counts(user) -> dict:
     """Participants by case status and employers by partnership state: one query each."""
-    from employers.models import Employer
-    from participants.models import Participant
-
     by_status = dict(
         Participant.objects.visible_to(user)
         .order_by()

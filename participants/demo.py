@@ -5,6 +5,7 @@ import datetime
 import random
 
 from django.db import connection
+from django.utils import timezone
 
 from employers.models import NetworkPartner
 from fallmanagement.core.bulk import copy_create
@@ -157,7 +158,7 @@ def weighted(rng: random.Random, pairs):
 
 def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
     groups = list(KldbGroup.objects.exclude(code="01"))
-    today = datetime.date.today()
+    today = timezone.localdate()
     countries = list(ORIGINS)
     weights = [ORIGINS[c][0] for c in countries]
     participants = []

@@ -3,6 +3,8 @@
 import datetime
 import random
 
+from django.utils import timezone
+
 from employers.models import EmployerField
 from fallmanagement.core.bulk import copy_create
 from participants.models import Participant
@@ -44,7 +46,7 @@ JOB_TITLES = {
 
 
 def create(rng: random.Random, participants, employers) -> list[Placement]:
-    today = datetime.date.today()
+    today = timezone.localdate()
     active = [e for e in employers if e.state == "aktiv"] or employers
     contacts = (
         {c.employer_id: c for e in active for c in e.contacts.all()} if len(active) < 500 else {}

@@ -10,7 +10,7 @@ import datetime
 import decimal
 
 from django.conf import settings
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 
 from fallmanagement.core.pdf import render_pdf
 
@@ -270,7 +270,7 @@ def certificate_context(placement: Placement, lang: str = "de") -> dict:
         "sentences": assessment_sentences(assessment, participant, lang) if assessment else [],
         "comments": assessment.comments if assessment and lang == "de" else "",
         "place_date": t["place_date"].format(
-            city=programme["city"], date=_date(datetime.date.today(), lang)
+            city=programme["city"], date=_date(timezone.localdate(), lang)
         ),
         "sign_programme": t["sign_programme"].format(org=programme["organisation"]),
     }
@@ -291,7 +291,7 @@ def agreement_context(placement: Placement) -> dict:
         "employer": placement.employer,
         "supervisor": placement.supervisor,
         "duration_days": placement.duration_days,
-        "today": datetime.date.today(),
+        "today": timezone.localdate(),
     }
 
 

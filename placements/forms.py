@@ -11,6 +11,7 @@ from employers.models import ContactPerson, Employer
 from fallmanagement.core.locking import VersionedFormMixin
 from fallmanagement.core.widgets import GermanBlankChoiceMixin, SearchSelect, parse_id
 from participants.models import Participant
+from participants.workflow import allowed_transitions
 
 from . import rules
 from .models import Assessment, CheckIn, Placement
@@ -180,8 +181,6 @@ class CaseStatusFormMixin(GermanBlankChoiceMixin, forms.Form):
             )
 
     def clean(self):
-        from participants.workflow import allowed_transitions
-
         data = super().clean()
         if data.get("change_case_status") and self.case_status not in allowed_transitions(
             self.participant
@@ -298,8 +297,6 @@ class OutcomeForm(GermanBlankChoiceMixin, forms.Form):
         return OUTCOME_STATUS.get(self.cleaned_data.get("outcome"))
 
     def clean(self):
-        from participants.workflow import allowed_transitions
-
         data = super().clean()
         if data.get("change_case_status") and data.get("outcome"):
             target = self.target_status()

@@ -27,6 +27,37 @@ class DateRange(Func):
     output_field = models.DateField()  # only used inside the exclusion constraint
 
 
+class PlacementQuerySet(models.QuerySet):
+    """The shared conditions on placements, so no view repeats a list of states."""
+
+    def open(self) -> "PlacementQuerySet":
+        return self.filter(state__in=Placement.OPEN_STATES)
+
+    def current(self) -> "PlacementQuerySet":
+        return self.filter(state__in=Placement.CURRENT_STATES)
+
+    def finished(self) -> "PlacementQuerySet":
+        return self.filter(state__in=Placement.FINISHED_STATES)
+
+    def internships(self) -> "PlacementQuerySet":
+        return self.filter(kind=Placement.Kind.INTERNSHIP)
+
+    def occupying(
+        self, start: datetime.date, end: datetime.date, *, states=None
+    ) -> "PlacementQuerySet":
+        """Internships that take a place at their employer on some day of [start, end]
+        (effective dates: actual where known, else planned; open ones by default)."""
+        return (
+            self.internships()
+            .filter(state__in=states or Placement.OPEN_STATES)
+            .annotate(
+                eff_start=Coalesce("actual_start", "planned_start"),
+                eff_end=Coalesce("actual_end", "planned_end"),
+            )
+            .filter(eff_start__lte=end, eff_end__gte=start)
+        )
+
+
 class Placement(models.Model):
     class Kind(models.TextChoices):
         INTERNSHIP = "orientierungspraktikum", _("Orientierungspraktikum")
@@ -72,7 +103,11 @@ class Placement(models.Model):
         "ausbildung": "ausbildung",
         "beschaeftigung": "beschaeftigung",
     }
-    OPEN_STATES = ("geplant", "vereinbart", "laeuft")
+    # The one definition of "open" (not finished) and "current" (the place is taken today):
+    # use Placement.objects.open() / .current() / .finished() / .occupying(start, end).
+    OPEN_STATES = (State.PLANNED.value, State.AGREED.value, State.RUNNING.value)
+    CURRENT_STATES = (State.AGREED.value, State.RUNNING.value)
+    FINISHED_STATES = (State.COMPLETED.value, State.ABORTED.value)
 
     participant = models.ForeignKey(
         Participant,
@@ -156,6 +191,8 @@ class Placement(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    objects = PlacementQuerySet.as_manager()
+
     class Meta:
         ordering = ["-planned_start"]
         verbose_name = _("Einsatz")
@@ -165,7 +202,7 @@ class Placement(models.Model):
             models.Index(fields=["participant", "-planned_start"]),
             models.Index(fields=["planned_start"]),
             # Matching: internships that occupy a place at an employer (see
-            # employers.matching.OCCUPYING_STATES), and earlier hires at an employer.
+            # placements.matching.OCCUPYING_STATES), and earlier hires at an employer.
             # INCLUDE: the period columns, so the free capacity of all employers is summed
             # from the index alone (index-only scan).
             models.Index(
@@ -266,7 +303,7 @@ class Placement(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.state in (self.State.COMPLETED, self.State.ABORTED)
+        return self.state in self.FINISHED_STATES
 
     @property
     def duration_days(self) -> int | None:

@@ -8,6 +8,12 @@ from fallmanagement.core.roles import Role
 from .factories import ParticipantFactory, make_user
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests that stop the database run last, so no other test meets a restarting server
+    (by marker, not by file name: order never depends on names)."""
+    items.sort(key=lambda item: item.get_closest_marker("restarts_database") is not None)
+
+
 @pytest.fixture
 def caseworker(db):
     return make_user(Role.CASEWORK, username="sabine")

@@ -33,7 +33,6 @@ from placements.queries import placements_of_participant
 from .timeline import KINDS, PAGE_SIZE, build_timeline
 
 PERMIT_WARNING_DAYS = 30
-OPEN_PLACEMENT_STATES = (Placement.State.PLANNED, Placement.State.AGREED, Placement.State.RUNNING)
 
 
 def _participant(request: HttpRequest, pk: int) -> Participant:
@@ -87,7 +86,8 @@ def permit_warnings(participant: Participant, today: datetime.date) -> list[dict
 
 def _open_placements(participant: Participant):
     return (
-        Placement.objects.filter(participant=participant, state__in=OPEN_PLACEMENT_STATES)
+        Placement.objects.filter(participant=participant)
+        .open()
         .select_related("employer")
         .order_by("planned_start", "pk")
     )

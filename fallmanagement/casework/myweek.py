@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from participants.models import CaseNote, FollowUp, Participant
+from placements.models import Placement
 
 LIST_LIMIT = 20
 PERMIT_WARNING_DAYS = 30
@@ -19,8 +20,6 @@ NO_CONTACT_DAYS = 30
 
 def my_week(user, today: datetime.date | None = None) -> dict:
     """The caseworker's week: follow-ups, internships, expiring permits, silent cases."""
-    from placements.models import Placement  # placements depends on participants
-
     today = today or timezone.localdate()
     week_start = today - datetime.timedelta(days=today.isoweekday() - 1)
     week_end = week_start + datetime.timedelta(days=6)

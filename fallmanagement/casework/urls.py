@@ -1,8 +1,10 @@
-"""URLs of the case file (Fallakte) and its timeline entries."""
+"""URLs of the composed pages: the case file (Fallakte) with its timeline entries, joined to
+the "participants" namespace, and the employer pages, joined to the "employers" namespace
+(see fallmanagement/urls.py)."""
 
 from django.urls import path
 
-from . import casefile
+from . import casefile, employers
 
 participant_urlpatterns = [
     path("<int:pk>/", casefile.detail, name="detail"),
@@ -22,4 +24,13 @@ participant_urlpatterns = [
         name="recognition_edit",
     ),
     path("<int:pk>/status/", casefile.status_change, name="status_change"),
+]
+
+employer_urlpatterns = [
+    path("", employers.employer_list, name="list"),
+    path("export.csv", employers.export_csv, name="export"),
+    path("<int:pk>/", employers.detail, name="detail"),
+    path("<int:pk>/kontakte/neu/", employers.contact_add, name="contact_add"),
+    path("passend/<int:participant_pk>/", employers.matching, name="matching"),
+    path("netzwerk/<int:pk>/", employers.network_detail, name="network_detail"),
 ]

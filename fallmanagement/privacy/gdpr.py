@@ -15,6 +15,7 @@ from placements.models import Assessment, CheckIn, Placement
 
 from .history import participant_history, purge_participant_history
 from .models import AccessLog, SecurityEvent
+from .security import record_event
 
 logger = logging.getLogger("fallmanagement.privacy.gdpr")
 
@@ -209,8 +210,6 @@ def erase(participant: Participant, by_user, request=None) -> int:
         Placement.objects.filter(participant_id=pk).delete()
         participant.delete()
         purged = purge_participant_history(pk)
-        from .security import record_event
-
         record_event(
             request,
             SecurityEvent.Kind.ERASURE,

@@ -1,7 +1,6 @@
 """Request middleware: no caching of pages that may show personal data."""
 
-import logging
-import re
+from .security import record_event, second_factor_required
 
 
 class NoStoreMiddleware:
@@ -41,8 +40,6 @@ class RejectNulBytesMiddleware:
                     bad = True
                     break
         if bad:
-            from .security import record_event
-
             record_event(request, "bad_request", detail="NUL byte in request")
             return HttpResponseBadRequest(
                 gettext(
@@ -62,8 +59,6 @@ class SecondFactorMiddleware:
 
     def __call__(self, request):
         from django.shortcuts import redirect
-
-        from .security import second_factor_required
 
         user = getattr(request, "user", None)
         if (
@@ -86,24 +81,5 @@ class SecurityEventMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if response.status_code == 403 and not getattr(request, "_fm_security_logged", False):
-            from .security import record_event
-
             record_event(request, "forbidden")
         return response
-
-
-class StripQueryStringFilter(logging.Filter):
-    """Logging filter: cut query strings from every logged URL (names, search terms ...).
-
-    Installed on the console handler (settings.LOGGING), so the development server's request
-    lines (`django.server`) and any other log line carry paths only.
-    """
-
-    URL_WITH_QUERY = re.compile(r"(/[^\s?\"']*)\?[^\s\"']*")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "?" in message:
-            record.msg = self.URL_WITH_QUERY.sub(r"\1", message)
-            record.args = ()
-        return True

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from fallmanagement.core.pdf import render_pdf
+from fallmanagement.reports.models import IssuedReport
 
 from .charts import render_charts
 from .figures import compute_report
@@ -187,8 +188,6 @@ def render_report(report: Report, fmt: str) -> bytes:
 def store_issued(report: Report, pdf: bytes, user):
     """Keep `report` and its PDF as issued (final, append-only)."""
     import hashlib
-
-    from fallmanagement.reports.models import IssuedReport
 
     return IssuedReport.objects.create(
         period_start=report.period.start,

@@ -4,16 +4,15 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
+from .exports import EXPORT_LANGUAGE, build_report, render_report, store_issued
 from .models import ReportJob
+from .periods import Period
 
 
 @task()
 def build_report_job(job_id: int) -> None:
     """Build a report job's file and store it in the job (downloadable by its owner only);
     with `job.issue`, keep it as an issued report too."""
-    from .exports import EXPORT_LANGUAGE, build_report, render_report, store_issued
-    from .periods import Period
-
     job = ReportJob.objects.select_related("owner", "scope_caseworker").get(pk=job_id)
     ReportJob.objects.filter(pk=job_id).update(status=ReportJob.Status.RUNNING, progress=1)
 

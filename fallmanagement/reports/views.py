@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.roles import Role, has_role, role_required
 from fallmanagement.reports.models import IssuedReport, ReportJob
+from fallmanagement.reports.tasks import build_report_job
 
 from .charts import render_charts
 from .exports import CONTENT_TYPES, EXPORT_LANGUAGE, build_report, render_report, store_issued
@@ -282,8 +283,6 @@ def job_start(request: HttpRequest) -> HttpResponse:
 
 
 def _start_job(request: HttpRequest, form: PeriodForm, fmt: str, *, issue: bool = False):
-    from fallmanagement.reports.tasks import build_report_job
-
     period = form.period
     job = ReportJob.objects.create(
         owner=request.user,

@@ -1,0 +1,94 @@
+"""`seed_demo` produces valid, realistic data, and `copy_create` inserts like bulk_create."""
+
+import datetime
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import F
+
+from employers.models import Employer
+from fallmanagement.core.bulk import copy_create
+from participants.models import CaseNote, FollowUp, Participant, StatusChange
+from placements.models import Placement
+from tests.factories import ParticipantFactory
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("seed_demo", participants=70, seed=7)
+
+
+def test_seed_demo_creates_a_realistic_caseload(seeded):
+    assert Participant.objects.count() == 70
+    assert Employer.objects.count() >= 40
+    assert CaseNote.objects.count() >= 70 * 2
+    assert StatusChange.objects.count() >= 70
+    assert FollowUp.objects.exists()
+    assert Placement.objects.exists()
+    statuses = set(Participant.objects.values_list("status", flat=True))
+    assert len(statuses) >= 6
+    assert Participant.objects.filter(first_name="Husein", last_name="Al Qasin").exists()
+
+
+def test_seed_demo_internships_last_at_most_four_weeks_and_never_overlap(seeded):
+    internships = Placement.objects.filter(kind=Placement.Kind.INTERNSHIP)
+    too_long = internships.filter(planned_end__gt=F("planned_start") + datetime.timedelta(days=27))
+    assert not too_long.exists()
+    per_participant: dict[int, list] = {}
+    for p in internships.exclude(state=Placement.State.ABORTED):
+        per_participant.setdefault(p.participant_id, []).append((p.start, p.end))
+    for periods in per_participant.values():
+        periods.sort()
+        for (_s1, e1), (s2, _e2) in zip(periods, periods[1:], strict=False):
+            assert s2 > e1
+
+
+def test_seed_demo_closed_cases_have_exit_date_and_reason(seeded):
+    closed = Participant.objects.filter(status=Participant.Status.CLOSED)
+    assert closed.exists()
+    assert not closed.filter(exit_date__isnull=True).exists()
+    assert not closed.filter(exit_reason="").exists()
+
+
+def test_seed_demo_refuses_a_database_with_participants_without_force(seeded):
+    with pytest.raises(CommandError):
+        call_command("seed_demo", participants=5)
+    call_command("seed_demo", participants=5, if_empty=True)
+    assert Participant.objects.count() == 70
+
+
+def test_seed_demo_spreads_a_large_data_set_over_many_caseworkers(db):
+    call_command("seed_demo", participants=300, employers=50)
+    mine = Participant.objects.filter(caseworker__username="fallmanagement").count()
+    assert 50 <= mine <= 100
+
+
+def test_copy_create_assigns_primary_keys_and_fills_defaults(caseworker):
+    participant = ParticipantFactory(caseworker=caseworker)
+    notes = copy_create(
+        CaseNote,
+        [
+            CaseNote(
+                participant=participant,
+                date=datetime.date(2026, 3, day),
+                contact_kind=CaseNote.ContactKind.PHONE,
+                text=f"Notiz {day}",
+                author=caseworker,
+            )
+            for day in (1, 2, 3)
+        ],
+    )
+    assert all(n.pk for n in notes)
+    stored = CaseNote.objects.get(pk=notes[0].pk)
+    assert stored.text == "Notiz 1"
+    assert stored.confidential is False
+    assert stored.created_at is not None
+    # The sequence moved on: a normal save does not collide with the copied rows.
+    later = CaseNote.objects.create(
+        participant=participant,
+        date=datetime.date(2026, 3, 4),
+        contact_kind=CaseNote.ContactKind.PHONE,
+        text="danach",
+        author=caseworker,
+    )
+    assert later.pk > max(n.pk for n in notes)
