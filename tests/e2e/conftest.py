@@ -76,6 +76,8 @@ def reference_data(transactional_db):
     from fallmanagement.core.models import KldbGroup
 
     if not KldbGroup.objects.exists():
-        migration = importlib.import_module("fallmanagement.core.migrations.0002_kldb_reference_data")
+        migration = importlib.import_module(
+            "fallmanagement.core.migrations.0002_kldb_reference_data"
+        )
         migration.load(apps, None)
         migration.create_role_groups(apps, None)

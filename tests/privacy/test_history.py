@@ -222,7 +222,6 @@ def test_other_participants_history_is_not_mixed_in(admin_client_role, participa
 
 def test_contact_persons_of_employers_are_tracked():
     from employers.models import ContactPerson
-
     from tests.factories import ContactPersonFactory
 
     person = ContactPersonFactory(name="Jörg Hofmann")
