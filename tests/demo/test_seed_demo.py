@@ -92,3 +92,13 @@ def test_copy_create_assigns_primary_keys_and_fills_defaults(caseworker):
         author=caseworker,
     )
     assert later.pk > max(n.pk for n in notes)
+
+
+def test_seed_demo_takes_the_password_from_demo_password(db, monkeypatch):
+    from django.contrib.auth import get_user_model
+
+    monkeypatch.setenv("DEMO_PASSWORD", "ein-anderes-passwort-99")
+    call_command("seed_demo", participants=3, employers=2)
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.check_password("ein-anderes-passwort-99")
+    assert not admin.check_password("demo-passwort-2026")
