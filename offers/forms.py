@@ -96,7 +96,9 @@ class ReferralForm(GermanBlankChoiceMixin, forms.ModelForm):
         queryset=Offer.objects.none(),
         required=False,
         label=_("Angebot aus dem Katalog"),
-        help_text=_("Leer lassen und unten ein Einzelangebot erfassen, wenn es nicht im Katalog ist."),
+        help_text=_(
+            "Leer lassen und unten ein Einzelangebot erfassen, wenn es nicht im Katalog ist."
+        ),
     )
 
     class Meta:
@@ -146,9 +148,7 @@ class TransitionForm(forms.Form):
 
     def __init__(self, *args, referral: Referral, action: str, **kwargs):
         kwargs.setdefault("prefix", action)
-        kwargs.setdefault(
-            "initial", {"date": timezone.localdate(), "version": referral.version}
-        )
+        kwargs.setdefault("initial", {"date": timezone.localdate(), "version": referral.version})
         super().__init__(*args, **kwargs)
         self.action = action
         self.transition = TRANSITIONS[action]

@@ -90,9 +90,7 @@ class Offer(models.Model):
     places = models.PositiveSmallIntegerField(
         _("Plätze"), null=True, blank=True, help_text=_("Leer lassen, wenn nicht begrenzt.")
     )
-    funding = models.CharField(
-        _("Förderung"), max_length=20, choices=Funding.choices, blank=True
-    )
+    funding = models.CharField(_("Förderung"), max_length=20, choices=Funding.choices, blank=True)
     contact = models.ForeignKey(
         NetworkContactPerson,
         on_delete=models.SET_NULL,
@@ -143,8 +141,7 @@ class Offer(models.Model):
                 violation_error_message=_("Das Ende darf nicht vor dem Beginn liegen."),
             ),
             models.CheckConstraint(
-                condition=Q(target_level="")
-                | Q(kind__in=("integrationskurs", "berufssprachkurs")),
+                condition=Q(target_level="") | Q(kind__in=("integrationskurs", "berufssprachkurs")),
                 name="offer_target_level_only_language",
                 violation_error_message=_("Ein Zielniveau gibt es nur bei Sprachkursen."),
             ),

@@ -11,9 +11,7 @@ urlpatterns = [
     path("neu/", views.offer_create, name="create"),
     path("<int:pk>/", views.offer_detail, name="detail"),
     path("<int:pk>/bearbeiten/", views.offer_edit, name="edit"),
-    path(
-        "zuweisen/<int:participant_pk>/", views.referral_create, name="referral_create"
-    ),
+    path("zuweisen/<int:participant_pk>/", views.referral_create, name="referral_create"),
     path("zuweisungen/<int:pk>/", views.referral_detail, name="referral_detail"),
     path("zuweisungen/<int:pk>/bearbeiten/", views.referral_edit, name="referral_edit"),
     path(

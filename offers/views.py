@@ -121,9 +121,7 @@ def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.CASEWORK)
 def referral_create(request: HttpRequest, participant_pk: int) -> HttpResponse:
-    participant = get_object_or_404(
-        Participant.objects.visible_to(request.user), pk=participant_pk
-    )
+    participant = get_object_or_404(Participant.objects.visible_to(request.user), pk=participant_pk)
     data = request.POST if request.method == "POST" else None
     form = ReferralForm(data, participant=participant)
     one_off = OneOffOfferForm(data)
@@ -193,9 +191,7 @@ def _referral_page(request, referral: Referral, *, status=200, failed=None) -> H
             "referral": referral,
             "participant": referral.participant,
             "offer": referral.offer,
-            "warnings": workflow.referral_warnings(
-                referral.participant, referral.offer, referral
-            ),
+            "warnings": workflow.referral_warnings(referral.participant, referral.offer, referral),
             "steps": steps,
             "failed_action": failed.action if failed is not None else "",
             "can_edit": can_edit,

@@ -211,9 +211,7 @@ def apply_transition(
     if transition is None:
         raise ValidationError(_("Unbekannter Schritt."))
     with transaction.atomic():
-        locked = (
-            Referral.objects.select_for_update().select_related("offer").get(pk=referral.pk)
-        )
+        locked = Referral.objects.select_for_update().select_related("offer").get(pk=referral.pk)
         if version is not None and locked.version != version:
             raise StaleObjectError
         if locked.state not in transition.sources:
