@@ -17,7 +17,10 @@ class OfferFactory(factory.django.DjangoModelFactory):
     kind = Offer.Kind.JOB_LANGUAGE_COURSE
     target_level = "B1"
     starts_on = datetime.date(2026, 3, 2)
-    ends_on = datetime.date(2026, 6, 26)
+    # A course of about four months from its start (none without a start).
+    ends_on = factory.LazyAttribute(
+        lambda o: o.starts_on + datetime.timedelta(days=116) if o.starts_on else None
+    )
     place = "VHS Kassel, Wilhelmshöher Allee 19"
     places = 12
     funding = Offer.Funding.BAMF
