@@ -794,8 +794,8 @@ def _rank(field: str) -> Case:
     gettext_lazy(
         "Teilnehmende mit einem im Zeitraum nachgewiesenen höheren Deutschniveau (GER) als "
         "vorher erfasst, nach dem höchsten im Zeitraum nachgewiesenen Niveau; ohne vorher "
-        "erfasstes Niveau zählt der Nachweis nicht als Zugewinn. Nach Sprachkurs: der "
-        "Nachweis stammt aus einem abgeschlossenen Sprachkurs einer Zuweisung."
+        "erfasstes Niveau zählt der Nachweis nicht als Zugewinn. Nach Sprachkurs: mindestens "
+        "einer dieser Nachweise stammt aus einem abgeschlossenen Sprachkurs einer Zuweisung."
     ),
 )
 def german_levels_gained(ctx: Context, fig: Figure) -> Table:
