@@ -225,7 +225,8 @@ def apply_transition(
             on = data.get("date")
             _check_date(on, "date", locked.proposed_on, _("dem Vorschlag"))
             locked.registered_on = on
-            due = offer.starts_on if offer.starts_on else on + START_CHECK_FALLBACK
+            # Registered after the planned start: check on the day of registering, not before.
+            due = max(offer.starts_on, on) if offer.starts_on else on + START_CHECK_FALLBACK
             locked.start_followup = _followup(
                 locked,
                 FollowUp.Kind.OFFER_START,

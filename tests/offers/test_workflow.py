@@ -322,3 +322,11 @@ def test_every_sequence_of_three_steps_keeps_the_rules(participant, caseworker, 
                 raise Rollback
         except Rollback:
             pass
+
+
+def test_registering_after_the_planned_start_checks_the_start_that_day(
+    participant, caseworker, offer, today
+):
+    referral = ReferralFactory(participant=participant, offer=offer, proposed_on=D(2026, 2, 1))
+    referral = workflow.apply_transition(referral, "anmelden", {"date": D(2026, 3, 5)}, caseworker)
+    assert referral.start_followup.due_on == D(2026, 3, 5)  # offer started on 02.03.
