@@ -20,6 +20,9 @@ def test_refer_start_complete_updates_the_german_level(page, axe, transactional_
     participant = ParticipantFactory(caseworker=sabine, german_level="A2")
     offer = OfferFactory(title="Berufssprachkurs B1 Pflege", starts_on=None, places=12)
     login(page, sabine)
+    page.goto("/angebote/")
+    assert "Berufssprachkurs B1 Pflege" in page.content()
+    assert_no_axe_violations(page, axe)
 
     page.goto(f"/teilnehmende/{participant.pk}/")
     page.get_by_role("link", name="Angebot zuweisen").click()
