@@ -409,3 +409,11 @@ def test_referral_edit_refuses_a_goal_of_another_case(caseworker_client, casewor
     url = reverse("offers:referral_edit", args=[referral.pk])
     response = caseworker_client.post(url, {"goal": goal.pk, "notes": "", "version": 1})
     assert response.status_code == 422
+
+
+def test_network_partner_page_lists_its_current_offers(caseworker_client, offer, today):
+    OfferFactory(partner=offer.partner, title="Alter Kurs", starts_on=D(2026, 1, 5))
+    url = reverse("employers:network_detail", args=[offer.partner.pk])
+    body = caseworker_client.get(url).content.decode()
+    assert "Berufssprachkurs B1 Pflege" in body
+    assert "Alter Kurs" not in body  # ended 01.05.2026
