@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "employers",
     "participants",
     "placements",
+    "offers",
     "fallmanagement.reports",
     "fallmanagement.privacy",
     "fallmanagement.demo",

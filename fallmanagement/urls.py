@@ -50,6 +50,7 @@ urlpatterns = [
         include((employer_urls.urlpatterns + casework_urls.employer_urlpatterns, "employers")),
     ),
     path("einsaetze/", include("placements.urls")),
+    path("angebote/", include("offers.urls")),
     path("berichte/", include("fallmanagement.reports.urls")),
     path("verwaltung/", include("fallmanagement.privacy.urls")),
     path("admin/", admin.site.urls),

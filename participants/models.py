@@ -337,6 +337,42 @@ class Language(models.Model):
         return f"{self.language} ({self.level})" if self.level else self.language
 
 
+class GermanLevelRecord(models.Model):
+    """One attested German level (CEFR) with its evidence: the history of the participant's
+    German. The newest record is the participant's current `german_level`
+    (participants.workflow.record_german_level keeps both in step)."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="german_levels"
+    )
+    level = models.CharField(_("Niveau"), max_length=10, choices=Participant.GermanLevel.choices)
+    previous_level = models.CharField(
+        _("Niveau vorher"), max_length=10, choices=Participant.GermanLevel.choices, blank=True
+    )
+    attested_on = models.DateField(_("Nachgewiesen am"))
+    evidence = models.CharField(
+        _("Nachweis"), max_length=300, help_text=_("z. B. „Zertifikat telc Deutsch B1“")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Erfasst von"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-attested_on", "-created_at"]
+        verbose_name = _("Nachweis Deutschkenntnisse")
+        verbose_name_plural = _("Nachweise Deutschkenntnisse")
+        indexes = [models.Index(fields=["participant", "-attested_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} ({self.attested_on:%d.%m.%Y})"
+
+
 class VocationalExperience(models.Model):
     """Work experience, usually from the country of origin, by KldB Berufshauptgruppe."""
 
@@ -462,6 +498,8 @@ class FollowUp(models.Model):
         RECOGNITION_DECISION = "anerkennung_frist", _("Anerkennung: Entscheidungsfrist")
         RECOGNITION_FOLLOWUP = "anerkennung_folgeantrag", _("Anerkennung: Folgeantrag")
         PERMIT_EXPIRY = "erlaubnis_ablauf", _("Ablauf einer Erlaubnis")
+        OFFER_START = "angebot_beginn", _("Angebot: Beginn prüfen")
+        OFFER_END = "angebot_ende", _("Angebot: Rückmeldung zum Ende")
 
     class Whereabouts(models.TextChoices):
         EMPLOYMENT = "arbeit", _("in Arbeit")
@@ -557,6 +595,7 @@ class RecognitionProcedure(models.Model):
 record_history(
     Participant,
     Language,
+    GermanLevelRecord,
     VocationalExperience,
     CaseNote,
     StatusChange,

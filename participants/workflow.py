@@ -1,4 +1,5 @@
-"""Status rules of a case: which transitions are allowed, and how a change is recorded.
+"""Status rules of a case: which transitions are allowed, and how a change is recorded;
+and how an attested German level enters the case (record_german_level).
 
 Aufnahme → Profiling → Praktikumsvorbereitung → Praktikum → Auswertung → Qualifizierung →
 Vermittelt → Nachbetreuung → Abgeschlossen; "Pausiert" from any open state (and back to the
@@ -12,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import FollowUp, Participant, StatusChange
+from .models import FollowUp, GermanLevelRecord, Participant, StatusChange
 
 S = Participant.Status
 
@@ -104,3 +105,40 @@ def change_status(
                 for kind, delta in WHEREABOUTS_FOLLOWUPS
             )
     return change
+
+
+def record_german_level(
+    participant: Participant,
+    level: str,
+    attested_on: datetime.date,
+    evidence: str,
+    user,
+) -> GermanLevelRecord:
+    """Record an attested German level (with its evidence) in the participant's history.
+
+    The newest attested level becomes the participant's current `german_level` (the version
+    is bumped, so an edit form loaded before is refused as stale). An older certificate
+    entered later goes into the history without changing the current level.
+    """
+    if level not in Participant.GermanLevel.values:
+        raise ValidationError(_("Unbekanntes Sprachniveau."))
+    with transaction.atomic():
+        locked = Participant.objects.select_for_update().get(pk=participant.pk)
+        newer = GermanLevelRecord.objects.filter(
+            participant=participant, attested_on__gt=attested_on
+        ).exists()
+        record = GermanLevelRecord.objects.create(
+            participant=participant,
+            level=level,
+            previous_level=locked.german_level,
+            attested_on=attested_on,
+            evidence=evidence,
+            recorded_by=user,
+        )
+        if not newer and locked.german_level != level:
+            Participant.objects.filter(pk=participant.pk).update(
+                german_level=level, version=locked.version + 1
+            )
+            participant.german_level = level
+            participant.version = locked.version + 1
+    return record

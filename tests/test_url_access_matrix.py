@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from fallmanagement.reports.models import IssuedReport, ReportJob
 
 from .factories import EmployerFactory, FollowUpFactory, NetworkPartnerFactory, PlacementFactory
+from .offers.factories import ReferralFactory
 
 SKIPPED_PREFIXES = ("admin:", "set_language")
 PUBLIC = {"login", "healthz"}
@@ -78,9 +79,12 @@ def world(caseworker, reporter, participant):
         period_label="Jahr 2025",
         format="pdf",
     )
+    referral = ReferralFactory(participant=participant)
     return {
         "participant": participant,
         "placement": placement,
+        "referral": referral,
+        "offer": referral.offer,
         "employer": EmployerFactory(),
         "network": NetworkPartnerFactory(),
         "followup": followup,
@@ -104,6 +108,8 @@ def _kwargs(name: str, pattern: URLPattern, world) -> dict:
                 value = world["placement"].pk
             elif namespace == "employers":
                 value = world["network" if short.startswith("network") else "employer"].pk
+            elif namespace == "offers":
+                value = world["referral" if short.startswith("referral") else "offer"].pk
             elif namespace == "reports":
                 value = world["job" if short.startswith("job") else "report"].pk
             else:
@@ -186,7 +192,9 @@ def test_reporting_sees_only_reports_start_and_account(reporter_client, world):
 def test_second_caseworker_gets_404_on_the_first_caseworkers_case(other_caseworker_client, world):
     checked = 0
     for name, url in _urls(world):
-        if not name.startswith(("participants:", "placements:", "employers:matching")):
+        if not name.startswith(
+            ("participants:", "placements:", "employers:matching", "offers:referral")
+        ):
             continue
         if name in ("participants:list", "participants:create", "placements:board"):
             continue

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.roles import Role, has_role, role_required
+from offers.models import Referral
 from participants.casefile_forms import (
     CONSENT_MISSING,
     CaseNoteForm,
@@ -137,6 +138,11 @@ def _context(request: HttpRequest, participant: Participant, **forms) -> dict:
                 *RecognitionProcedure._meta.ordering, "pk"
             ),
             "placements": _open_placements(participant),
+            "referrals": Referral.objects.filter(participant=participant)
+            .open()
+            .select_related("offer__partner")
+            .order_by("proposed_on", "pk"),
+            "german_levels": participant.german_levels.order_by("-attested_on", "-pk")[:10],
         },
     )
     open_followups = timeline.also["open_followups"]
@@ -159,6 +165,8 @@ def _context(request: HttpRequest, participant: Participant, **forms) -> dict:
         "next_followup": open_followups[0] if open_followups else None,
         "open_goals": timeline.also["open_goals"],
         "recognitions": timeline.also["recognitions"],
+        "open_referrals": timeline.also["referrals"],
+        "german_levels": timeline.also["german_levels"],
         "can_share": is_admin or participant.caseworker_id == request.user.pk,
         "can_reassign": is_admin,
         "placements": list(placements_of_participant(request.user, participant)),

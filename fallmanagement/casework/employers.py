@@ -31,6 +31,7 @@ from employers.models import (
 from employers.views import PAGE_SIZE, STAFF, can_manage
 from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.roles import Role, role_required
+from offers.models import Offer
 from participants.models import Participant
 from placements.matching import (
     HIRED_OUTCOMES,
@@ -280,6 +281,11 @@ def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "partner": partner,
             "contacts": NetworkContactPerson.objects.filter(partner=partner),
             "recognitions": recognitions,
+            # The partner's current offers in the catalogue (courses and services).
+            "offers": Offer.objects.catalogue()
+            .bookable(timezone.localdate())
+            .filter(partner=partner)
+            .order_by("starts_on", "title", "pk")[:50],
             "can_manage": can_manage(request),
         },
     )

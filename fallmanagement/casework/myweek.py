@@ -10,6 +10,7 @@ from django.db.models import DateField, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from offers.models import Referral
 from participants.models import CaseNote, FollowUp, Participant
 from placements.models import Placement
 
@@ -19,7 +20,8 @@ NO_CONTACT_DAYS = 30
 
 
 def my_week(user, today: datetime.date | None = None) -> dict:
-    """The caseworker's week: follow-ups, internships, expiring permits, silent cases."""
+    """The caseworker's week: follow-ups, internships, offers starting or waiting for
+    feedback, expiring permits, silent cases."""
     today = today or timezone.localdate()
     week_start = today - datetime.timedelta(days=today.isoweekday() - 1)
     week_end = week_start + datetime.timedelta(days=6)
@@ -45,6 +47,8 @@ def my_week(user, today: datetime.date | None = None) -> dict:
         .select_related("participant", "employer")
         .order_by("starts_on", "pk")[:LIST_LIMIT]
     )
+
+    offers_starting, offers_no_feedback = _referrals_of_week(mine, today, week)
 
     horizon = today + datetime.timedelta(days=PERMIT_WARNING_DAYS)
     permits = list(
@@ -88,7 +92,29 @@ def my_week(user, today: datetime.date | None = None) -> dict:
         "due": [f for f in followups if f.due_on >= today][:LIST_LIMIT],
         "followups": followups[:LIST_LIMIT],
         "internships": internships,
+        "offers_starting": offers_starting,
+        "offers_no_feedback": offers_no_feedback,
         "permits": permit_rows[:LIST_LIMIT],
         "no_contact": silent,
         "caseload_count": mine.count(),
     }
+
+
+def _referrals_of_week(mine, today: datetime.date, week: tuple) -> tuple[list, list]:
+    """Referrals whose offer starts this week (registered or just begun), and begun ones
+    whose offer has ended without an outcome recorded (feedback missing)."""
+    referrals = Referral.objects.filter(participant__in=mine).select_related(
+        "participant", "offer__partner"
+    )
+    starting = list(
+        referrals.filter(state__in=Referral.TAKING_STATES)
+        .annotate(starts=Coalesce("started_on", "offer__starts_on"))
+        .filter(starts__range=week)
+        .order_by("starts", "pk")[:LIST_LIMIT]
+    )
+    no_feedback = list(
+        referrals.filter(state=Referral.State.STARTED, offer__ends_on__lt=today).order_by(
+            "offer__ends_on", "pk"
+        )[:LIST_LIMIT]
+    )
+    return starting, no_feedback

@@ -1,5 +1,6 @@
 """The case file's timeline (Verlauf): notes, status changes, goals, follow-ups, recognition
-procedures, placements and check-ins of one participant, merged newest first.
+procedures, placements, check-ins and referrals to offers of one participant, merged newest
+first.
 
 One query for all sources (a UNION ALL of one branch per source, each limited to the number of
 entries shown and returning its row as JSON), so the cost does not grow with the length of the
@@ -27,6 +28,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, JSONObject, RowNumber
 from django.utils.translation import gettext_lazy as _
 
+from offers.models import Referral
 from participants.models import (
     CaseNote,
     FollowUp,
@@ -48,6 +50,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "anerkennung": (_("Anerkennung"), _("Anerkennungsverfahren")),
     "einsatz": (_("Einsätze"), _("Einsatz")),
     "begleitung": (_("Begleitung"), _("Begleitung im Einsatz")),
+    "angebot": (_("Angebote"), _("Zuweisung zu einem Angebot")),
 }
 
 
@@ -131,6 +134,15 @@ def _sources(participant: Participant) -> dict[str, tuple]:
             CheckIn.objects.filter(placement__participant=p)
             .select_related("placement__employer", "author")
             .annotate(entry_date=F("date")),
+            "created_at",
+        ),
+        # A referral stands at the date of its latest step.
+        "angebot": (
+            Referral.objects.filter(participant=p)
+            .select_related("offer__partner")
+            .annotate(
+                entry_date=Coalesce("ended_on", "started_on", "registered_on", "proposed_on")
+            ),
             "created_at",
         ),
     }

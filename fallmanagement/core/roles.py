@@ -30,6 +30,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "placements.view_placement",
         "placements.add_placement",
         "placements.change_placement",
+        "offers.view_offer",
+        "offers.view_referral",
+        "offers.add_referral",
+        "offers.change_referral",
     ],
     Role.REPORTING: ["reports.view_funding_reports"],
     Role.ADMINISTRATION: [
@@ -37,6 +41,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "participants.change_participant",
         "participants.reassign_participant",
         "employers.*",
+        "offers.view_offer",
+        "offers.add_offer",
+        "offers.change_offer",
+        "offers.view_referral",
         "reports.view_funding_reports",
         "privacy.view_accesslog",
         # the per-role 2FA policy (admin) and the security log

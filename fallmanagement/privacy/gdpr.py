@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from offers.models import Referral
 from participants.models import Participant
 from placements.models import Assessment, CheckIn, Placement
 
@@ -72,6 +73,8 @@ def art15_data(participant: Participant) -> dict:
         "goals": _section(p.goals.model, p.goals.order_by("pk")),
         "followups": _section(p.followups.model, p.followups.order_by("due_on", "pk")),
         "recognitions": _section(p.recognitions.model, p.recognitions.order_by("pk")),
+        "german_levels": _section(p.german_levels.model, p.german_levels.order_by("pk")),
+        "referrals": _section(Referral, Referral.objects.filter(participant=p).order_by("pk")),
         "placements": _section(Placement, placements),
         "checkins": _section(CheckIn, CheckIn.objects.filter(placement_id__in=placement_ids)),
         "assessments": _section(
@@ -186,6 +189,8 @@ def anonymise(participant: Participant) -> None:
         p.experiences.update(description="")
         p.status_changes.update(reason="")
         p.recognitions.update(notes="")
+        p.german_levels.update(evidence="")
+        Referral.objects.filter(participant=p).update(notes="", outcome_notes="", certificate="")
         placements = Placement.objects.filter(participant=p)
         placements.update(**_blank_text(Placement, PLACEMENT_TEXT_FIELDS))
         CheckIn.objects.filter(placement__participant=p).update(with_whom="", issues="")

@@ -25,9 +25,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fallmanagement.core.auditing import history_models
+from offers.models import Referral
 from participants.models import (
     CaseNote,
     FollowUp,
+    GermanLevelRecord,
     Goal,
     Language,
     Participant,
@@ -137,6 +139,8 @@ PARTICIPANT_CHILDREN = (
     Goal,
     FollowUp,
     RecognitionProcedure,
+    GermanLevelRecord,
+    Referral,
     Placement,
 )
 PLACEMENT_CHILDREN = (CheckIn, Assessment)

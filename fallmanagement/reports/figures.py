@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.contrib.postgres.aggregates import BoolOr
 from django.db import connection
 from django.db.models import (
     Avg,
@@ -25,6 +26,7 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -39,9 +41,11 @@ from django_countries import countries
 
 from employers.models import Employer, EmployerField, NetworkPartner
 from fallmanagement.core.models import KldbArea
+from offers.models import Offer, Referral
 from participants.models import (
     CaseNote,
     FollowUp,
+    GermanLevelRecord,
     Participant,
     RecognitionProcedure,
     StatusChange,
@@ -183,6 +187,7 @@ SECTION_PARTICIPANTS = gettext_lazy("Teilnehmende")
 SECTION_EXITS = gettext_lazy("Austritte und Verbleib")
 SECTION_PLACEMENTS = gettext_lazy("Einsätze")
 SECTION_RECOGNITION = gettext_lazy("Anerkennung ausländischer Abschlüsse")
+SECTION_OFFERS = gettext_lazy("Angebote und Zuweisungen")
 SECTION_NETWORK = gettext_lazy("Betriebe und Netzwerk")
 SECTION_CASELOAD = gettext_lazy("Betreuung")
 
@@ -712,6 +717,116 @@ def recognition(ctx: Context, fig: Figure) -> Table:
         Row(_("Beantragte Verfahren"), [agg["applied"]], SINGLE),
     ]
     return fig.table([_("Verfahren")], rows)
+
+
+@figure(
+    "referrals",
+    SECTION_OFFERS,
+    gettext_lazy("Zuweisungen zu Angeboten nach Art und Ergebnis"),
+    gettext_lazy(
+        "Zuweisungen zu Angeboten der Netzwerkpartner, nach Art des Angebots. Zugewiesen: "
+        "Vorschlag im Zeitraum. Begonnen: Beginn im Zeitraum. Abgeschlossen, abgebrochen, "
+        "nicht angetreten: Ende im Zeitraum mit diesem Ergebnis; mit Zertifikat: "
+        "abgeschlossen und Nachweis erfasst. Gezählt werden Zuweisungen (eine Person mit "
+        "zwei Angeboten zählt zweimal)."
+    ),
+)
+def referrals(ctx: Context, fig: Figure) -> Table:
+    S = Referral.State
+    period = (ctx.start, ctx.end)
+    ended = Q(ended_on__range=period)
+    completed = ended & Q(state=S.COMPLETED)
+    columns = {
+        "proposed": Q(proposed_on__range=period),
+        "started": Q(started_on__range=period),
+        "completed": completed,
+        "certificate": completed & ~Q(certificate=""),
+        "aborted": ended & Q(state=S.ABORTED),
+        "not_taken_up": ended & Q(state=S.NOT_TAKEN_UP),
+    }
+    in_period = Q()
+    for q in (columns["proposed"], columns["started"], ended):
+        in_period |= q
+    data = {
+        row["offer__kind"]: [row[name] for name in columns]
+        for row in ctx.of_participants(Referral.objects.filter(in_period))
+        .values("offer__kind")
+        .annotate(**{name: Count("pk", filter=q) for name, q in columns.items()})
+    }
+    empty = [0] * len(columns)
+    rows = [Row(label, data.get(key, empty)) for key, label in Offer.Kind.choices]
+    rows.append(
+        Row(_("Insgesamt"), [sum(v[i] for v in data.values()) for i in range(len(columns))], TOTAL)
+    )
+    labels = [
+        _("zugewiesen"),
+        _("begonnen"),
+        _("abgeschlossen"),
+        _("davon mit Zertifikat"),
+        _("abgebrochen"),
+        _("nicht angetreten"),
+    ]
+    return fig.table(labels, rows)
+
+
+# CEFR levels in order ("keine Kenntnisse" lowest), for "a higher level than before".
+LEVEL_RANK = {key: rank for rank, key in enumerate(Participant.GermanLevel.values)}
+
+_LEVELS_GAINED_SQL = """
+    SELECT top, count(*), count(*) FILTER (WHERE by_course)
+    FROM ({inner}) AS gains
+    GROUP BY top
+"""
+
+
+def _rank(field: str) -> Case:
+    return Case(
+        *(When(**{field: key}, then=Value(rank)) for key, rank in LEVEL_RANK.items()),
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+
+
+@figure(
+    "german_levels_gained",
+    SECTION_OFFERS,
+    gettext_lazy("Erreichte Sprachniveaus (Deutsch)"),
+    gettext_lazy(
+        "Teilnehmende mit einem im Zeitraum nachgewiesenen höheren Deutschniveau (GER) als "
+        "vorher erfasst, nach dem höchsten im Zeitraum nachgewiesenen Niveau; ohne vorher "
+        "erfasstes Niveau zählt der Nachweis nicht als Zugewinn. Nach Sprachkurs: mindestens "
+        "einer dieser Nachweise stammt aus einem abgeschlossenen Sprachkurs einer Zuweisung."
+    ),
+)
+def german_levels_gained(ctx: Context, fig: Figure) -> Table:
+    gains = (
+        ctx.of_participants(GermanLevelRecord.objects.all())
+        .filter(attested_on__range=(ctx.start, ctx.end))
+        .annotate(new_rank=_rank("level"), old_rank=_rank("previous_level"))
+        .filter(old_rank__isnull=False, new_rank__gt=F("old_rank"))
+        .annotate(via=Exists(Referral.objects.filter(level_record=OuterRef("pk"))))
+        .order_by()
+        .values("participant")
+        .annotate(top=Max("new_rank"), by_course=BoolOr("via"))
+        .values("top", "by_course")
+    )
+    inner, params = gains.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(_LEVELS_GAINED_SQL.format(inner=inner), params)
+        data = {top: (n, by_course) for top, n, by_course in cursor.fetchall()}
+    rows = [
+        Row(label, list(data.get(LEVEL_RANK[key], (0, 0))))
+        for key, label in Participant.GermanLevel.choices
+        if key != Participant.GermanLevel.NONE
+    ]
+    rows.append(
+        Row(
+            _("Insgesamt"),
+            [sum(v[0] for v in data.values()), sum(v[1] for v in data.values())],
+            TOTAL,
+        )
+    )
+    return fig.table([_("Teilnehmende"), _("davon nach Sprachkurs")], rows)
 
 
 def _q_partner_at(day: datetime.date) -> Q:

@@ -12,6 +12,7 @@ from fallmanagement.casework.timeline import KINDS, PAGE_SIZE, build_timeline
 from participants.models import Goal, RecognitionProcedure, StatusChange
 from placements.models import CheckIn
 from tests.factories import CaseNoteFactory, FollowUpFactory, PlacementFactory
+from tests.offers.factories import ReferralFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -220,6 +221,7 @@ def test_build_timeline_runs_one_query_for_all_sources(
 
 def test_entries_rebuilt_from_json_equal_the_rows_read_by_the_orm(participant, caseworker):
     fill(participant, 3)
+    ReferralFactory(participant=participant, proposed_on=DAY)
     timeline = build_timeline(participant, caseworker)
     assert {entry.kind for entry in timeline.entries} == set(KINDS)
     for entry in timeline.entries:

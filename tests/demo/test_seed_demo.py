@@ -8,7 +8,8 @@ from django.db.models import F
 
 from employers.models import Employer
 from fallmanagement.core.bulk import copy_create
-from participants.models import CaseNote, FollowUp, Participant, StatusChange
+from offers.models import Offer, Referral
+from participants.models import CaseNote, FollowUp, GermanLevelRecord, Participant, StatusChange
 from placements.models import Placement
 from tests.factories import ParticipantFactory
 
@@ -102,3 +103,13 @@ def test_seed_demo_takes_the_password_from_demo_password(db, monkeypatch):
     admin = get_user_model().objects.get(username="admin")
     assert admin.check_password("ein-anderes-passwort-99")
     assert not admin.check_password("demo-passwort-2026")
+
+
+def test_seed_demo_refers_open_cases_to_offers(seeded):
+    assert Offer.objects.catalogue().count() == 7
+    states = set(Referral.objects.values_list("state", flat=True))
+    assert {"angemeldet", "begonnen"} <= states
+    assert not Referral.objects.filter(participant__status="abgeschlossen").exists()
+    # a completed B1 course with its certificate is in the level history
+    for referral in Referral.objects.filter(state="abgeschlossen"):
+        assert GermanLevelRecord.objects.get(pk=referral.level_record_id).level == "B1"

@@ -15,6 +15,7 @@ from django.db import DatabaseError, connection, transaction
 
 from employers import demo as employer_demo
 from fallmanagement.core.roles import Role
+from offers import demo as offer_demo
 from participants import demo as participant_demo
 from participants.models import Participant
 from placements import demo as placement_demo
@@ -77,6 +78,7 @@ class Command(BaseCommand):
             employers = employer_demo.create(rng, n_employers, users)
             participants = participant_demo.create(rng, n_participants, caseworkers)
             placement_demo.create(rng, participants, employers)
+            offer_demo.create(rng, participants)
         if n_participants > LARGE:
             # After a bulk load: statistics for the planner, and the visibility map, without
             # which the covering indexes (matching, lists) cannot answer from the index alone.

@@ -1,0 +1,1 @@
+"""Offers and referrals are kept in the app itself (role checks, workflow); no admin pages."""
