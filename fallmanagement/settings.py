@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "placements",
     "fallmanagement.reports",
     "fallmanagement.privacy",
+    "fallmanagement.imports",
     "fallmanagement.demo",
     "django.contrib.admin",
     "django.contrib.auth",
