@@ -51,6 +51,7 @@ urlpatterns = [
     ),
     path("einsaetze/", include("placements.urls")),
     path("berichte/", include("fallmanagement.reports.urls")),
+    path("verwaltung/import/", include("fallmanagement.imports.urls")),
     path("verwaltung/", include("fallmanagement.privacy.urls")),
     path("admin/", admin.site.urls),
 ]

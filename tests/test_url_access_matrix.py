@@ -14,6 +14,7 @@ import datetime
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from fallmanagement.imports.models import ImportKind, ImportRun
 from fallmanagement.reports.models import IssuedReport, ReportJob
 
 from .factories import EmployerFactory, FollowUpFactory, NetworkPartnerFactory, PlacementFactory
@@ -88,6 +89,12 @@ def world(caseworker, reporter, participant):
         "recognition": recognition,
         "report": report,
         "job": job,
+        "import_run": ImportRun.objects.create(
+            kind=ImportKind.PARTICIPANTS,
+            filename="liste.csv",
+            content=b"Nachname;Vorname\r\nHaddad;Rana\r\n",
+            started_by=reporter,
+        ),
     }
 
 
@@ -104,6 +111,8 @@ def _kwargs(name: str, pattern: URLPattern, world) -> dict:
                 value = world["placement"].pk
             elif namespace == "employers":
                 value = world["network" if short.startswith("network") else "employer"].pk
+            elif namespace == "imports":
+                value = world["import_run"].pk
             elif namespace == "reports":
                 value = world["job" if short.startswith("job") else "report"].pk
             else:

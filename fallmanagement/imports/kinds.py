@@ -130,6 +130,7 @@ PARTICIPANT_COLUMNS = (
         gettext_lazy("Herkunftsland"),
         "herkunftsland",
         "herkunft",
+        "land",
         "countryoforigin",
         "country",
         convert=v.country,
