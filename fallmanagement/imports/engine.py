@@ -128,6 +128,12 @@ def _convert(row: dict, mapping: dict, by_name: dict[str, Column]):
     return values, errors
 
 
+def _label(values: dict) -> str:
+    """What the row is about, for the preview (a name or a job title)."""
+    parts = [values.get(n) for n in ("first_name", "last_name", "name", "job_title")]
+    return " ".join(str(p) for p in parts if p)[:200]
+
+
 def process(
     run: ImportRun, *, dry_run: bool, progress: Callable[[int], None] | None = None
 ) -> list[RowResult]:
@@ -154,6 +160,7 @@ def process(
             for index, (number, row) in enumerate(table.rows(), start=1):
                 result = RowResult(row=number)
                 values, errors = _convert(row, run.mapping, by_name)
+                result.label = _label(values)
                 if errors:
                     result.action, result.errors = "error", errors
                 else:
