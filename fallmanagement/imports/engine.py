@@ -167,10 +167,13 @@ def process(
                     try:
                         with transaction.atomic():
                             result.action = handler.apply(values, result)
+                        handler.row_done()
                     except RowError as error:
+                        handler.row_failed()
                         result.action = "error"
                         result.errors = [(header_of.get(f, ""), m) for f, m in error.errors]
                     except (ValidationError, DatabaseError) as error:
+                        handler.row_failed()
                         result.action = "error"
                         result.errors = [("", "; ".join(getattr(error, "messages", [str(error)])))]
                 counts[result.action] += 1
@@ -179,6 +182,7 @@ def process(
                     reported.append(result)
                 if progress and index % PROGRESS_EVERY == 0 and total:
                     progress(min(99, 100 * index // total))
+            handler.flush()
             if dry_run:
                 raise _DryRun
     except _DryRun:

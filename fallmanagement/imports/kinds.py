@@ -737,6 +737,9 @@ class Handler:
         self.run = run
         self.user = run.started_by
         self.keys: dict[tuple[str, str], int] = {}
+        self.pending: list[ImportedRecord] = []
+        self.pending_keys: list[tuple[str, str]] = []
+        self.buffer: list[ImportedRecord] = []
 
     def prepare(self) -> None:
         """Load the lookups once (idempotency keys of this kind and those it refers to)."""
@@ -773,19 +776,41 @@ class Handler:
         after = {name: _field_value(instance, name) for name in values}
         if hasattr(instance, "version"):
             after["version"] = instance.version
-        ImportedRecord.objects.create(
-            run=self.run,
-            kind=self.kind,
-            model=label,
-            object_id=instance.pk,
-            external_key=key,
-            action=ImportedRecord.Action.CREATED if is_new else ImportedRecord.Action.UPDATED,
-            before={} if is_new else before,
-            after=after,
+        self.pending.append(
+            ImportedRecord(
+                run=self.run,
+                kind=self.kind,
+                model=label,
+                object_id=instance.pk,
+                external_key=key,
+                action=ImportedRecord.Action.CREATED if is_new else ImportedRecord.Action.UPDATED,
+                before={} if is_new else before,
+                after=after,
+            )
         )
         if key:
             self.keys[(label, key)] = instance.pk
+            self.pending_keys.append((label, key))
         return "created" if is_new else "updated"
+
+    # Records are written in batches (one INSERT per BATCH rows, not one per row).
+    BATCH = 500
+
+    def row_done(self) -> None:
+        self.buffer.extend(self.pending)
+        self.pending, self.pending_keys = [], []
+        if len(self.buffer) >= self.BATCH:
+            self.flush()
+
+    def row_failed(self) -> None:
+        """The row's savepoint was rolled back: forget what it would have recorded."""
+        for key in self.pending_keys:
+            self.keys.pop(key, None)
+        self.pending, self.pending_keys = [], []
+
+    def flush(self) -> None:
+        ImportedRecord.objects.bulk_create(self.buffer)
+        self.buffer = []
 
     def by_key(self, model, key: str):
         object_id = self.keys.get((model._meta.label_lower, key)) if key else None
@@ -804,6 +829,15 @@ class ParticipantHandler(Handler):
             self.caseworkers[v.norm(user.get_username())] = user.pk
             if user.get_full_name():
                 self.caseworkers.setdefault(v.norm(user.get_full_name()), user.pk)
+        # The matching rule for all participants at once (one query instead of one per row).
+        self.by_rule: dict[tuple[str, str, datetime.date], int] = {}
+        for pk, last, first, born in (
+            P.objects.filter(date_of_birth__isnull=False)
+            .order_by("-pk")
+            .values_list("pk", "last_name", "first_name", "date_of_birth")
+            .iterator(chunk_size=5000)
+        ):
+            self.by_rule[(last.lower(), first.lower(), born)] = pk
 
     def apply(self, values: dict, result: RowResult) -> str:
         key = values.pop("key", "") or ""
@@ -817,6 +851,9 @@ class ParticipantHandler(Handler):
             participant = P(created_by=self.user)
         result.label = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
         action = self.upsert(participant, values, key=key)
+        if participant.date_of_birth:
+            rule = (participant.last_name.lower(), participant.first_name.lower())
+            self.by_rule[(*rule, participant.date_of_birth)] = participant.pk
         if action == "created" and participant.date_of_birth:
             result.duplicates = list(
                 possible_duplicates(
@@ -831,16 +868,19 @@ class ParticipantHandler(Handler):
         born = values.get("date_of_birth")
         if not born:
             return None
-        return (
-            P.objects.annotate(first=Lower("first_name"), last=Lower("last_name"))
-            .filter(
-                date_of_birth=born,
-                first=values["first_name"].lower(),
-                last=values["last_name"].lower(),
-            )
-            .order_by("pk")
-            .first()
-        )
+        found = self.by_rule.get((values["last_name"].lower(), values["first_name"].lower(), born))
+        return P.objects.filter(pk=found).first() if found else None
+
+
+def match_participant(first: str, last: str, born) -> int | None:
+    """The matching rule of a participant: same name (case aside) and date of birth."""
+    return (
+        P.objects.annotate(first=Lower("first_name"), last=Lower("last_name"))
+        .filter(date_of_birth=born, first=first.lower(), last=last.lower())
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 class EmployerHandler(Handler):
@@ -973,12 +1013,10 @@ class PlacementHandler(Handler):
                     )
                 ]
             )
-        found = ParticipantHandler.match(
-            None, {"first_name": first, "last_name": last, "date_of_birth": born}
-        )
+        found = match_participant(first, last, born)
         if found is None:
             raise RowError([("participant_last_name", _("Diese:n Teilnehmende:n gibt es nicht."))])
-        return found.pk
+        return found
 
     def employer(self, values: dict) -> int:
         key = values.get("employer_key")
