@@ -13,3 +13,8 @@ urlpatterns = [
     path("<int:pk>/bestaetigen/", views.confirm, name="confirm"),
     path("<int:pk>/rueckgaengig/", views.undo, name="undo"),
 ]
+
+# In the participants' namespace (fallmanagement/urls.py): /teilnehmende/export.csv|xlsx
+participant_urlpatterns = [
+    path("export.<str:fmt>", views.caseload_export, name="caseload_export"),
+]

@@ -6,15 +6,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.roles import Role, role_required
+from participants.models import Participant
 
-from . import engine
+from . import caseload, engine
 from .forms import MappingForm, UploadForm
 from .models import ImportRun, MappingTemplate
 from .reading import UnreadableFile
@@ -149,3 +151,22 @@ def undo(request: HttpRequest, pk: int) -> HttpResponse:
         {"run": run, "problems": problems},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@role_required(Role.CASEWORK, Role.ADMINISTRATION)
+@require_http_methods(["GET"])
+def caseload_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The cases the user may see, as CSV or XLSX (logged as an export)."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    cases = Participant.objects.visible_to(request.user).filter(anonymised_at__isnull=True)
+    log_access(request, AccessAction.EXPORT, object_type="participants.Participant")
+    if fmt == "csv":
+        content, mime = caseload.to_csv(cases), "text/csv; charset=utf-8"
+    else:
+        content = caseload.to_xlsx(cases)
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(content, content_type=mime)
+    stamp = timezone.localdate().strftime("%Y-%m-%d")
+    response["Content-Disposition"] = f'attachment; filename="faelle-{stamp}.{fmt}"'
+    return response
