@@ -31,7 +31,7 @@ OWN_ACCOUNT = {
     "otp_setup",
 }
 
-ADMINISTRATION_ONLY = {"participants:reassign"}
+ADMINISTRATION_ONLY = {"participants:reassign", "participants:bulk_reassign"}
 
 
 def _walk(patterns, namespace=""):

@@ -1,7 +1,13 @@
-"""The import's forms: upload (kind, file, template) and the column mapping."""
+"""The import's forms (upload, column mapping) and those of the bulk reassignment."""
+
+import datetime
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from participants.forms import CaseworkerChoiceField, caseworkers
+from participants.models import Participant
 
 from . import engine
 from .models import ImportKind, MappingTemplate
@@ -75,3 +81,55 @@ class MappingForm(forms.Form):
         for problem in engine.mapping_errors(self.kind, self.mapping):
             self.add_error(None, problem)
         return cleaned
+
+
+class ReassignFilterForm(forms.Form):
+    caseworker = CaseworkerChoiceField(
+        queryset=None,
+        required=False,
+        label=_("Bisher zuständig"),
+        empty_label=_("— alle —"),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("— alle —")), *Participant.Status.choices],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["caseworker"].queryset = caseworkers()
+
+
+class BulkReassignForm(forms.Form):
+    cases = forms.ModelMultipleChoiceField(
+        queryset=Participant.objects.none(),
+        label=_("Fälle"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Bitte mindestens einen Fall auswählen.")},
+    )
+    caseworker = CaseworkerChoiceField(queryset=None, label=_("Neue:r Fallmanager:in"))
+    reason = forms.CharField(label=_("Grund"), max_length=300)
+    handover_until = forms.DateField(
+        label=_("Bisherige Fallmanager:in behält Zugriff bis"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_(
+            "Optional, höchstens 90 Tage: Übergabezeit, in der die bisherige "
+            "Fallmanager:in den Fall weiter öffnen kann."
+        ),
+    )
+
+    def __init__(self, *args, cases, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].queryset = cases
+        self.fields["caseworker"].queryset = caseworkers()
+
+    def clean_handover_until(self):
+        until = self.cleaned_data.get("handover_until")
+        today = timezone.localdate()
+        if until and not today <= until <= today + datetime.timedelta(days=90):
+            raise forms.ValidationError(
+                _("Die Übergabe endet frühestens heute und höchstens in 90 Tagen.")
+            )
+        return until

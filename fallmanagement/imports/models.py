@@ -121,3 +121,48 @@ class MappingTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Reassignment(models.Model):
+    """One case moved to another caseworker (one row per case, also in bulk), with the reason
+    and the optional handover period in which the previous caseworker keeps access."""
+
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.CASCADE, related_name="reassignments"
+    )
+    from_caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bisher zuständig"),
+    )
+    to_caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("neu zuständig"),
+    )
+    reason = models.CharField(_("Grund"), max_length=300)
+    handover_until = models.DateField(_("Übergabe bis"), null=True, blank=True)
+    handover_ended = models.BooleanField(default=False)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at"]
+        verbose_name = _("Neuzuweisung")
+        verbose_name_plural = _("Neuzuweisungen")
+        indexes = [
+            models.Index(
+                fields=["handover_until"],
+                name="reassignment_open_handover",
+                condition=models.Q(handover_ended=False, handover_until__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id}: {self.from_caseworker_id} → {self.to_caseworker_id}"

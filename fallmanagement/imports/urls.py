@@ -17,4 +17,5 @@ urlpatterns = [
 # In the participants' namespace (fallmanagement/urls.py): /teilnehmende/export.csv|xlsx
 participant_urlpatterns = [
     path("export.<str:fmt>", views.caseload_export, name="caseload_export"),
+    path("neu-zuweisen/", views.bulk_reassign, name="bulk_reassign"),
 ]

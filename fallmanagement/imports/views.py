@@ -16,8 +16,8 @@ from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.roles import Role, role_required
 from participants.models import Participant
 
-from . import caseload, engine
-from .forms import MappingForm, UploadForm
+from . import caseload, engine, reassignment
+from .forms import BulkReassignForm, MappingForm, ReassignFilterForm, UploadForm
 from .models import ImportRun, MappingTemplate
 from .reading import UnreadableFile
 from .tasks import import_job
@@ -170,3 +170,51 @@ def caseload_export(request: HttpRequest, fmt: str) -> HttpResponse:
     stamp = timezone.localdate().strftime("%Y-%m-%d")
     response["Content-Disposition"] = f'attachment; filename="faelle-{stamp}.{fmt}"'
     return response
+
+
+BULK_MAX_ROWS = 200
+
+
+@role_required(Role.ADMINISTRATION)
+@require_http_methods(["GET", "POST"])
+def bulk_reassign(request: HttpRequest) -> HttpResponse:
+    """Filter the cases, tick them, name the new caseworker and the reason (Administration)."""
+    filters = ReassignFilterForm(request.GET or None)
+    cases = Participant.objects.visible_to(request.user).select_related("caseworker")
+    if filters.is_valid():
+        if filters.cleaned_data["caseworker"]:
+            cases = cases.filter(caseworker=filters.cleaned_data["caseworker"])
+        if filters.cleaned_data["status"]:
+            cases = cases.filter(status=filters.cleaned_data["status"])
+    form = BulkReassignForm(request.POST or None, cases=cases)
+    if request.method == "POST" and form.is_valid():
+        moved = reassignment.reassign(
+            form.cleaned_data["cases"],
+            form.cleaned_data["caseworker"],
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+            handover_until=form.cleaned_data["handover_until"],
+        )
+        messages.success(
+            request,
+            _("%(n)s Fälle sind jetzt %(name)s zugewiesen.")
+            % {
+                "n": moved,
+                "name": form.cleaned_data["caseworker"].get_full_name()
+                or form.cleaned_data["caseworker"].get_username(),
+            },
+        )
+        return redirect(request.get_full_path())
+    shown = list(cases[: BULK_MAX_ROWS + 1])
+    return render(
+        request,
+        "imports/bulk_reassign.html",
+        {
+            "filters": filters,
+            "form": form,
+            "cases": shown[:BULK_MAX_ROWS],
+            "more": len(shown) > BULK_MAX_ROWS,
+            "selected": {str(pk) for pk in request.POST.getlist("cases")},
+        },
+        status=400 if request.method == "POST" else 200,
+    )
