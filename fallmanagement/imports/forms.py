@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants.forms import CaseworkerChoiceField, caseworkers
+from participants.forms import CaseworkerChoiceField, caseworkers, german_blank_choices
 from participants.models import Participant
 
 from . import engine
@@ -124,6 +124,7 @@ class BulkReassignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["cases"].queryset = cases
         self.fields["caseworker"].queryset = caseworkers()
+        german_blank_choices(self.fields)
 
     def clean_handover_until(self):
         until = self.cleaned_data.get("handover_until")
