@@ -206,6 +206,7 @@ def bulk_reassign(request: HttpRequest) -> HttpResponse:
         )
         return redirect(request.get_full_path())
     shown = list(cases[: BULK_MAX_ROWS + 1])
+    log_access(request, AccessAction.VIEW, object_type="participants.Participant")
     return render(
         request,
         "imports/bulk_reassign.html",
