@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "offers",
     "fallmanagement.reports",
     "fallmanagement.privacy",
+    "fallmanagement.imports",
     "fallmanagement.demo",
     "django.contrib.admin",
     "django.contrib.auth",

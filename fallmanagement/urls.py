@@ -9,6 +9,7 @@ from django.views.i18n import set_language
 from employers import urls as employer_urls
 from fallmanagement.casework import urls as casework_urls
 from fallmanagement.core.admin_site import restrict_admin_to_administration
+from fallmanagement.imports import urls as import_urls
 from fallmanagement.privacy import urls as privacy_urls
 from participants import urls as participant_urls
 
@@ -42,7 +43,12 @@ urlpatterns = [
     path(
         "teilnehmende/",
         include(
-            (participant_urls.urlpatterns + casework_urls.participant_urlpatterns, "participants")
+            (
+                participant_urls.urlpatterns
+                + casework_urls.participant_urlpatterns
+                + import_urls.participant_urlpatterns,
+                "participants",
+            )
         ),
     ),
     path(
@@ -52,6 +58,7 @@ urlpatterns = [
     path("einsaetze/", include("placements.urls")),
     path("angebote/", include("offers.urls")),
     path("berichte/", include("fallmanagement.reports.urls")),
+    path("verwaltung/import/", include("fallmanagement.imports.urls")),
     path("verwaltung/", include("fallmanagement.privacy.urls")),
     path("admin/", admin.site.urls),
 ]

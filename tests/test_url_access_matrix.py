@@ -14,6 +14,7 @@ import datetime
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from fallmanagement.imports.models import ImportKind, ImportRun
 from fallmanagement.reports.models import IssuedReport, ReportJob
 
 from .factories import EmployerFactory, FollowUpFactory, NetworkPartnerFactory, PlacementFactory
@@ -31,7 +32,7 @@ OWN_ACCOUNT = {
     "otp_setup",
 }
 
-ADMINISTRATION_ONLY = {"participants:reassign"}
+ADMINISTRATION_ONLY = {"participants:reassign", "participants:bulk_reassign"}
 
 
 def _walk(patterns, namespace=""):
@@ -92,6 +93,12 @@ def world(caseworker, reporter, participant):
         "recognition": recognition,
         "report": report,
         "job": job,
+        "import_run": ImportRun.objects.create(
+            kind=ImportKind.PARTICIPANTS,
+            filename="liste.csv",
+            content=b"Nachname;Vorname\r\nHaddad;Rana\r\n",
+            started_by=reporter,
+        ),
     }
 
 
@@ -110,6 +117,8 @@ def _kwargs(name: str, pattern: URLPattern, world) -> dict:
                 value = world["network" if short.startswith("network") else "employer"].pk
             elif namespace == "offers":
                 value = world["referral" if short.startswith("referral") else "offer"].pk
+            elif namespace == "imports":
+                value = world["import_run"].pk
             elif namespace == "reports":
                 value = world["job" if short.startswith("job") else "report"].pk
             else:
@@ -196,7 +205,12 @@ def test_second_caseworker_gets_404_on_the_first_caseworkers_case(other_casework
             ("participants:", "placements:", "employers:matching", "offers:referral")
         ):
             continue
-        if name in ("participants:list", "participants:create", "placements:board"):
+        if name in (
+            "participants:list",
+            "participants:create",
+            "participants:caseload_export",
+            "placements:board",
+        ):
             continue
         if name == "placements:create":
             url += f"?participant={world['participant'].pk}"

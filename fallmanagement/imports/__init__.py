@@ -1,0 +1,1 @@
+"""Top floor: bringing a running programme in from its spreadsheets (import) and bulk work."""
