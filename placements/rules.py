@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from fallmanagement.core.models import kldb_depth_error
 
 from .models import Placement
 
@@ -112,6 +113,10 @@ def planning_errors(p: Placement) -> dict[str, list[str]]:
             "legal_basis",
             _("Bitte die Rechtsgrundlage des Praktikums angeben (MiLoG oder § 45 SGB III)."),
         )
+    if p.kldb_occupation_id and not p.kldb_group_id:
+        p.kldb_group_id = p.kldb_occupation_id[:2]
+    if error := kldb_depth_error(p.kldb_group_id, p.kldb_occupation_id):
+        add("kldb_occupation", error)
     if p.supervisor_id and p.employer_id and p.supervisor.employer_id != p.employer_id:
         add("supervisor", _("Die Betreuung muss eine Ansprechperson dieses Betriebs sein."))
 
