@@ -8,6 +8,7 @@ from django.views.i18n import set_language
 
 from employers import urls as employer_urls
 from fallmanagement.casework import urls as casework_urls
+from fallmanagement.core import views as core_views
 from fallmanagement.core.admin_site import restrict_admin_to_administration
 from fallmanagement.privacy import urls as privacy_urls
 from participants import urls as participant_urls
@@ -50,6 +51,7 @@ urlpatterns = [
         include((employer_urls.urlpatterns + casework_urls.employer_urlpatterns, "employers")),
     ),
     path("einsaetze/", include("placements.urls")),
+    path("kldb/berufe/", core_views.kldb_options, name="kldb_options"),
     path("berichte/", include("fallmanagement.reports.urls")),
     path("verwaltung/", include("fallmanagement.privacy.urls")),
     path("admin/", admin.site.urls),

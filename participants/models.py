@@ -2,8 +2,8 @@
 goals, follow-ups and recognition procedures."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Func, Q, Value
 from django.db.models.functions import Concat, Lower

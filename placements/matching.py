@@ -307,6 +307,7 @@ def matching_employers(
     }
     employers = list(Employer.objects.raw(sql, params))
     for employer in employers:
+        employer.level_label = MatchLevel.LABELS[employer.level]
         employer.reasons = employer_reasons(employer, participant)
     return employers
 
@@ -383,18 +384,19 @@ def _place_reason(locality: int, where) -> str:
 
 
 def _level_conditions(offered: list[tuple[str, str | None]], group: str, occ: str) -> dict:
-    """Q per MatchLevel over a row with the fields `group` (2 digits) and `occ` (3–5 or NULL),
-    matched against the employer's offered (group, occupation) pairs."""
+    """Q per MatchLevel over a row with the relations `group` (a two-digit Berufshauptgruppe or
+    a finer code) and `occ` (a code of 3–5 digits or NULL), matched against the employer's
+    offered (group, occupation) pairs."""
     conditions = {level: Q(pk__in=[]) for level in range(1, 6)}
     for grp, code in offered:
         if code and len(code) == 5:
             conditions[5] |= Q(**{occ: code})
         if code and len(code) >= 4:
-            conditions[4] |= Q(**{f"{occ}__startswith": code[:4]})
+            conditions[4] |= Q(**{f"{occ}__code__startswith": code[:4]})
         if code:
-            conditions[3] |= Q(**{f"{occ}__startswith": code[:3]})
-        conditions[2] |= Q(**{f"{group}__startswith": grp})
-        conditions[1] |= Q(**{f"{group}__startswith": grp[0]})
+            conditions[3] |= Q(**{f"{occ}__code__startswith": code[:3]})
+        conditions[2] |= Q(**{f"{group}__code__startswith": grp})
+        conditions[1] |= Q(**{f"{group}__code__startswith": grp[0]})
     return conditions
 
 
@@ -423,9 +425,9 @@ def matching_participants(
         offered = [(g, o) for g, o in offered if (o or g).startswith(code)]
     Interest = Participant.interest_groups.through
     InterestOcc = Participant.interest_occupations.through
-    by_experience = _level_conditions(offered, "kldb_group_id", "kldb_occupation_id")
-    by_interest = _level_conditions(offered, "kldbgroup_id", "kldbgroup_id")
-    by_interest_occ = _level_conditions(offered, "kldboccupation_id", "kldboccupation_id")
+    by_experience = _level_conditions(offered, "kldb_group", "kldb_occupation")
+    by_interest = _level_conditions(offered, "kldbgroup", "kldbgroup")
+    by_interest_occ = _level_conditions(offered, "kldboccupation", "kldboccupation")
     whens = []
     for level in range(5, 0, -1):
         exists = Exists(

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
 from fallmanagement.core.models import kldb_depth_error
 
 from .models import Placement
