@@ -179,16 +179,14 @@ class ParticipantForm(VersionedFormMixin, forms.ModelForm):
         """The Berufsgruppen, plus the finer codes of the chosen Berufshauptgruppen and of the
         codes already chosen (a select of all 2 146 codes would be unusable)."""
         field = self.fields["interest_occupations"]
-        if self.is_bound:
-            groups = [g for g in self.data.getlist(self.add_prefix("interest_groups")) if g]
-            chosen = [c for c in self.data.getlist(self.add_prefix("interest_occupations")) if c]
-        else:
-            groups = list(self.instance.interest_groups.values_list("pk", flat=True)) if (
-                self.instance.pk
-            ) else []
-            chosen = list(self.instance.interest_occupations.values_list("pk", flat=True)) if (
-                self.instance.pk
-            ) else []
+        groups: list = []
+        chosen: list = []
+        if self.is_bound and hasattr(self.data, "getlist"):
+            groups = self.data.getlist(self.add_prefix("interest_groups"))
+            chosen = self.data.getlist(self.add_prefix("interest_occupations"))
+        elif not self.is_bound and self.instance.pk:
+            groups = list(self.instance.interest_groups.values_list("pk", flat=True))
+            chosen = list(self.instance.interest_occupations.values_list("pk", flat=True))
         field.queryset = KldbOccupation.objects.filter(
             Q(level=KldbOccupation.Level.GROUP) | Q(group_id__in=groups) | Q(pk__in=chosen)
         ).order_by("code")

@@ -175,8 +175,9 @@ def _employer_context(
     seeking = None
     if employer.is_active and employer.state != Employer.PartnershipState.ENDED:
         seeking = list(
-            matching_participants(employer, request.user, filters=MatchFilter(free=""))
-            .select_related("caseworker")[:SEEKING_ON_EMPLOYER_PAGE]
+            matching_participants(
+                employer, request.user, filters=MatchFilter(free="")
+            ).select_related("caseworker")[:SEEKING_ON_EMPLOYER_PAGE]
         )
         for participant in seeking:
             participant.reasons = participant_reasons(participant, employer)

@@ -35,7 +35,7 @@ employer_urlpatterns = [
     path(
         "<int:pk>/passende-teilnehmende/",
         employers.matching_participants_page,
-        name="matching_participants",
+        name="seeking",
     ),
     path("netzwerk/<int:pk>/", employers.network_detail, name="network_detail"),
 ]

@@ -4,8 +4,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from .models import KldbOccupation
+from .roles import Role, role_required
 
 
+@role_required(Role.CASEWORK, Role.ADMINISTRATION)
 def kldb_options(request: HttpRequest) -> HttpResponse:
     """<option>s of the Berufsgruppen, -untergruppen and -gattungen of the Berufshauptgruppe in
     the request (the one parameter whose name ends in "kldb_group", as a form row sends it)."""
