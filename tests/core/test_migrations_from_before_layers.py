@@ -47,6 +47,18 @@ def _url_of(conninfo: str, dbname: str) -> str:
     return f"postgresql://{user}{password}@/{dbname}?host={host}{port}"
 
 
+# What later migrations add to the old database, on purpose.
+ADDED_TABLES = {
+    # KldB 2010 Berufsgruppen/-untergruppen/-gattungen (144 + 702 + 1 300) and the wishes.
+    "core_kldboccupation": 2146,
+    "participants_participant_interest_occupations": 0,
+}
+ADDED_ROWS = {
+    "auth_permission": 4,  # view/add/change/delete KldbOccupation
+    "django_content_type": 1,  # KldbOccupation
+}
+
+
 def _counts(conninfo: str) -> dict[str, int]:
     with psycopg.connect(conninfo) as conn:
         tables = [
@@ -123,8 +135,18 @@ def test_database_of_the_old_code_migrates_forward_keeping_every_row(old_databas
         if table == "django_migrations":
             assert after[table] > rows
         else:
-            assert after[table] == rows, table
-    assert set(after) == set(expected)  # no table added or lost
+            assert after[table] == rows + ADDED_ROWS.get(table, 0), table
+    assert set(after) == set(expected) | set(ADDED_TABLES)  # no table lost, none unexpected
+    for table, rows in ADDED_TABLES.items():
+        assert after[table] == rows, table
+    # The two-digit fields are kept and marked for refinement (no finer KldB code yet).
+    with psycopg.connect(conninfo) as conn:
+        for table in ("employers_employerfield", "participants_vocationalexperience"):
+            kept = conn.execute(
+                f"SELECT count(*) FILTER (WHERE kldb_group_id IS NOT NULL AND "  # noqa: S608
+                f"kldb_occupation_id IS NULL), count(*) FROM {table}"
+            ).fetchone()
+            assert kept[0] == kept[1] == expected[table], table
 
     old_triggers = {
         (table, re.sub(r"_[0-9a-f]{5}$", "", name))
