@@ -33,6 +33,7 @@ EMPLOYER_FIELDS = [
     "capacity",
     "capacity_notes",
     "workplace_languages",
+    "german_level_required",
     "transit_access",
     "is_training_company",
     "chamber",
