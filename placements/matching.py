@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from employers.models import Employer, EmployerField
-from fallmanagement.core.models import GERMAN_LEVEL_ORDER, GermanLevel, KldbOccupation
+from fallmanagement.core.models import GERMAN_LEVEL_ORDER, GermanLevel, KldbGroup, KldbOccupation
 from participants.models import Participant, VocationalExperience
 
 from .models import Assessment, Placement
@@ -232,11 +232,13 @@ ranked AS (
 )
 SELECT e.*, r.level, r.offered_code, r.wanted_code, r.occupied, r.free_places, r.good_record,
        r.german_fits, r.locality, r.total,
-       oc.name AS offered_name, wc.name AS wanted_name
+       COALESCE(oc.name, og.name) AS offered_name, COALESCE(wc.name, wg.name) AS wanted_name
 FROM ranked r
 JOIN {employer} e ON e.id = r.id
 LEFT JOIN {occupation} oc ON oc.code = r.offered_code
 LEFT JOIN {occupation} wc ON wc.code = r.wanted_code
+LEFT JOIN {group} og ON og.code = r.offered_code
+LEFT JOIN {group} wg ON wg.code = r.wanted_code
 ORDER BY r.level DESC, COALESCE(r.german_fits, TRUE) DESC, r.locality DESC, r.free_places DESC,
          r.good_record DESC, r.name, r.id
 """
@@ -282,6 +284,7 @@ def matching_employers(
         "assessment": q(Assessment._meta.db_table),
         "employer": q(Employer._meta.db_table),
         "occupation": q(KldbOccupation._meta.db_table),
+        "group": q(KldbGroup._meta.db_table),
     }
     sql = _MATCHING_SQL.format(level=_LEVEL_SQL, **tables)
     place = filters.place.strip()
