@@ -164,7 +164,7 @@ class Employer(models.Model):
             models.Index(
                 fields=["id"],
                 name="employer_partner_idx",
-                include=["capacity", "name"],
+                include=["capacity", "name", "postcode", "city", "german_level_required"],
                 condition=models.Q(is_active=True, state="aktiv"),
             ),
         ]

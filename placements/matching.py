@@ -160,11 +160,13 @@ CASE WHEN length(w.occ) = 5 AND w.occ = f.occ THEN 5
      ELSE 1 END
 """
 
-# One statement, set-based: the wanted occupations of the participant, the employers' offered
-# internship fields in the same Berufsbereich, the best (wanted, offered) pair per employer
-# (DISTINCT ON), the places occupied in the period and the earlier internships of others with a
-# good assessment or a hire, each aggregated once per employer; then the ranking, the page
-# (LIMIT/OFFSET) and the total (window count) together.
+# One statement, set-based: the wanted occupations of the participant; the offered internship
+# fields of the Berufshauptgruppen in the same Berufsbereiche (from the partial index
+# `employer_field_internship_idx` alone); the best level per employer; the places occupied in
+# the period and the earlier internships of others with a good assessment or a hire, each
+# aggregated once per employer; the score columns from `employer_partner_idx` (INCLUDE
+# columns, no heap); ranking, page (LIMIT/OFFSET) and total (window count) together; and only
+# for the rows of the page, the (offered, wanted) pair that gave the level and the full row.
 _MATCHING_SQL = """
 WITH wanted AS (
     SELECT kldb_group_id AS grp, kldb_occupation_id AS occ FROM {experience}
@@ -178,15 +180,23 @@ WITH wanted AS (
 offered AS (
     SELECT f.employer_id, f.kldb_group_id AS grp, f.kldb_occupation_id AS occ FROM {field} f
     WHERE f.offers_internship
-      AND left(f.kldb_group_id, 1) IN (SELECT left(grp, 1) FROM wanted)
-      AND (%(field)s = '' OR COALESCE(f.kldb_occupation_id, f.kldb_group_id) LIKE %(field)s || '%%')
+      AND f.kldb_group_id IN (
+          SELECT g.code FROM {group} g WHERE g.area_id IN (SELECT left(grp, 1) FROM wanted)
+      )
+      AND (%(field)s = ''
+           OR COALESCE(f.kldb_occupation_id, f.kldb_group_id) LIKE %(field)s || '%%')
 ),
 best AS (
-    SELECT DISTINCT ON (f.employer_id) f.employer_id, {level} AS level,
-           COALESCE(f.occ, f.grp) AS offered_code, COALESCE(w.occ, w.grp) AS wanted_code
-    FROM offered f JOIN wanted w ON left(w.grp, 1) = left(f.grp, 1)
-    ORDER BY f.employer_id, level DESC, length(COALESCE(f.occ, f.grp)) DESC,
-             COALESCE(f.occ, f.grp)
+    SELECT f.employer_id,
+           max(CASE WHEN f.occ IN (SELECT occ FROM wanted WHERE length(occ) = 5) THEN 5
+                    WHEN left(f.occ, 4) IN (SELECT left(occ, 4) FROM wanted
+                                            WHERE length(occ) >= 4)
+                         AND length(f.occ) >= 4 THEN 4
+                    WHEN left(f.occ, 3) IN (SELECT left(occ, 3) FROM wanted) THEN 3
+                    WHEN f.grp IN (SELECT grp FROM wanted) THEN 2
+                    ELSE 1 END) AS level
+    FROM offered f
+    GROUP BY f.employer_id
 ),
 occupied AS (
     SELECT employer_id, count(*) AS n FROM {placement}
@@ -196,15 +206,22 @@ occupied AS (
     GROUP BY employer_id
 ),
 good AS (
-    SELECT p.employer_id, count(*) AS n FROM {placement} p
-    LEFT JOIN {assessment} a ON a.placement_id = p.id
-    WHERE p.participant_id <> %(participant)s
-      AND (p.outcome = ANY(%(hired)s) OR p.offer_from_employer
-           OR a.recommendation = ANY(%(good)s))
-    GROUP BY p.employer_id
+    SELECT employer_id, count(*) AS n FROM (
+        SELECT id, employer_id FROM {placement}
+        WHERE (outcome = ANY(%(hired)s) OR offer_from_employer)
+          AND participant_id <> %(participant)s
+        UNION
+        SELECT p.id, p.employer_id FROM {assessment} a JOIN {placement} p ON p.id = a.placement_id
+        WHERE a.recommendation = ANY(%(good)s) AND p.participant_id <> %(participant)s
+    ) earlier
+    GROUP BY employer_id
+),
+partners AS (
+    SELECT id, name, capacity, postcode, city, german_level_required FROM {employer}
+    WHERE is_active AND state = %(active)s
 ),
 scored AS (
-    SELECT e.id, e.name, b.level, b.offered_code, b.wanted_code,
+    SELECT e.id, e.name, b.level,
            COALESCE(o.n, 0) AS occupied,
            e.capacity - COALESCE(o.n, 0) AS free_places,
            COALESCE(g.n, 0) AS good_record,
@@ -216,11 +233,10 @@ scored AS (
                 WHEN %(city)s <> '' AND lower(trim(e.city)) = %(city)s THEN 1
                 ELSE 0 END AS locality
     FROM best b
-    JOIN {employer} e ON e.id = b.employer_id
+    JOIN partners e ON e.id = b.employer_id
     LEFT JOIN occupied o ON o.employer_id = e.id
     LEFT JOIN good g ON g.employer_id = e.id
-    WHERE e.is_active AND e.state = %(active)s
-      AND (NOT %(need_free)s OR e.capacity - COALESCE(o.n, 0) > 0)
+    WHERE (NOT %(need_free)s OR e.capacity - COALESCE(o.n, 0) > 0)
       AND (%(place)s = '' OR e.postcode LIKE %(place)s || '%%'
            OR lower(e.city) LIKE '%%' || %(place_lower)s || '%%')
 ),
@@ -230,15 +246,29 @@ ranked AS (
              good_record DESC, name, id
     LIMIT %(limit)s OFFSET %(offset)s
 )
-SELECT e.*, r.level, r.offered_code, r.wanted_code, r.occupied, r.free_places, r.good_record,
-       r.german_fits, r.locality, r.total,
+SELECT e.*, r.level, pair.offered_code, pair.wanted_code, r.occupied, r.free_places,
+       r.good_record, r.german_fits, r.locality, r.total,
        COALESCE(oc.name, og.name) AS offered_name, COALESCE(wc.name, wg.name) AS wanted_name
 FROM ranked r
 JOIN {employer} e ON e.id = r.id
-LEFT JOIN {occupation} oc ON oc.code = r.offered_code
-LEFT JOIN {occupation} wc ON wc.code = r.wanted_code
-LEFT JOIN {group} og ON og.code = r.offered_code
-LEFT JOIN {group} wg ON wg.code = r.wanted_code
+CROSS JOIN LATERAL (
+    SELECT COALESCE(f.kldb_occupation_id, f.kldb_group_id) AS offered_code,
+           COALESCE(w.occ, w.grp) AS wanted_code
+    FROM (SELECT kldb_group_id AS grp, kldb_occupation_id AS occ, kldb_occupation_id,
+                 kldb_group_id
+          FROM {field} WHERE employer_id = r.id AND offers_internship) f
+    JOIN wanted w ON left(w.grp, 1) = left(f.grp, 1)
+    WHERE {level} = r.level
+      AND (%(field)s = ''
+           OR COALESCE(f.kldb_occupation_id, f.kldb_group_id) LIKE %(field)s || '%%')
+    ORDER BY length(COALESCE(f.occ, f.grp)) DESC, COALESCE(f.occ, f.grp),
+             COALESCE(w.occ, w.grp)
+    LIMIT 1
+) pair
+LEFT JOIN {occupation} oc ON oc.code = pair.offered_code
+LEFT JOIN {occupation} wc ON wc.code = pair.wanted_code
+LEFT JOIN {group} og ON og.code = pair.offered_code
+LEFT JOIN {group} wg ON wg.code = pair.wanted_code
 ORDER BY r.level DESC, COALESCE(r.german_fits, TRUE) DESC, r.locality DESC, r.free_places DESC,
          r.good_record DESC, r.name, r.id
 """
