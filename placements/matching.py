@@ -473,6 +473,9 @@ def matching_participants(
                 Interest.objects.filter(by_interest[level], participant_id=OuterRef("pk"))
             )
         whens.append(When(exists, then=Value(level)))
+    # Same Berufsbereich (level 1) holds every higher level: the cheap filter in WHERE, the
+    # full CASE only in SELECT/ORDER BY.
+    in_same_area = exists
     german_order = {level: i for i, level in enumerate(GERMAN_LEVEL_ORDER)}
     required = employer.german_level_required
     german_fits = (
@@ -508,7 +511,7 @@ def matching_participants(
             locality=locality,
             good_record=ExpressionWrapper(Exists(good), output_field=IntegerField()),
         )
-        .filter(level__gt=0)
+        .filter(in_same_area)
     )
     place = filters.place.strip()
     if place:
