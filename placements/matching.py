@@ -317,7 +317,8 @@ def matching_employers(
         "group": q(KldbGroup._meta.db_table),
     }
     sql = _MATCHING_SQL.format(level=_LEVEL_SQL, **tables)
-    place = filters.place.strip()
+    # LIKE patterns: the user's text matches literally (no % or _ wildcards).
+    place = filters.place.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     params = {
         "participant": participant.pk,
         "internship": Placement.Kind.INTERNSHIP.value,

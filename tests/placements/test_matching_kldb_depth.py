@@ -267,3 +267,12 @@ def test_participant_filters_place_field_and_free_in_period(caseworker):
     assert run(free="all", place="Götting") == [busy]
     assert run(free="all", field="82311") == [busy, kassel]  # Kim: only the Hauptgruppe
     assert [p.level for p in run(free="all", field="82311")] == [5, 2]
+
+
+def test_place_filter_takes_wildcards_literally(care_wish):
+    employer("Heim Kassel", CARE_HELPER, postcode="34117", city="Kassel")
+    assert names(matching_employers(care_wish, START, END, filters=MatchFilter(place="%"))) == []
+    assert names(matching_employers(care_wish, START, END, filters=MatchFilter(place="_4"))) == []
+    assert names(matching_employers(care_wish, START, END, filters=MatchFilter(place="kas"))) == [
+        "Heim Kassel"
+    ]
