@@ -312,6 +312,13 @@ def build_pages(case_pk: int | None) -> tuple[list[dict], dict]:
     page("case file (~50 entries)", "participants:detail", CASEWORKER, pk=case_pk)
     page("employer list", "employers:list", CASEWORKER)
     page("matching for one participant", "employers:matching", CASEWORKER, participant_pk=case_pk)
+    page(
+        "matching for one participant, filtered (town, free today)",
+        "employers:matching",
+        CASEWORKER,
+        query="?place=34&free=now",
+        participant_pk=case_pk,
+    )
     page("placement board", "placements:board", CASEWORKER)
     admin_list = page("caseload list as admin (all)", "participants:list", ADMIN)
     admin_list["target"] = False

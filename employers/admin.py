@@ -16,6 +16,7 @@ from .models import (
 class EmployerFieldInline(admin.TabularInline):
     model = EmployerField
     extra = 0
+    autocomplete_fields = ["kldb_occupation"]
 
 
 class ContactPersonInline(admin.TabularInline):

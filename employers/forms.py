@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fallmanagement.core.locking import VersionedFormMixin
-from fallmanagement.core.widgets import GermanBlankChoiceMixin
+from fallmanagement.core.widgets import GermanBlankChoiceMixin, kldb_occupation_field
 
 from .models import (
     ContactPerson,
@@ -33,6 +33,7 @@ EMPLOYER_FIELDS = [
     "capacity",
     "capacity_notes",
     "workplace_languages",
+    "german_level_required",
     "transit_access",
     "is_training_company",
     "chamber",
@@ -105,7 +106,17 @@ class EmployerProposalForm(EmployerForm):
 class EmployerFieldForm(GermanBlankChoiceMixin, forms.ModelForm):
     class Meta:
         model = EmployerField
-        fields = ["kldb_group", "offers_internship", "offers_apprenticeship", "offers_job"]
+        fields = [
+            "kldb_group",
+            "kldb_occupation",
+            "offers_internship",
+            "offers_apprenticeship",
+            "offers_job",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kldb_occupation_field(self)
 
 
 EmployerFieldFormSet = inlineformset_factory(
@@ -224,6 +235,33 @@ class MatchingPeriodForm(forms.Form):
         if start and end and end < start:
             self.add_error("end", _("Das Ende darf nicht vor dem Beginn liegen."))
         return cleaned
+
+
+class MatchingFilterForm(MatchingPeriodForm):
+    """The filters of both matching pages: occupational field, town or district, free places
+    in the period or today. `fields`: the (code, label) choices of the field filter."""
+
+    FREE_CHOICES = [
+        ("period", _("frei im gewählten Zeitraum")),
+        ("now", _("frei heute")),
+        ("all", _("auch ohne freien Platz")),
+    ]
+
+    field = forms.ChoiceField(label=_("Berufsfeld"), required=False)
+    place = forms.CharField(
+        label=_("Ort oder PLZ"),
+        required=False,
+        max_length=100,
+        help_text=_("Teil des Ortsnamens oder Anfang der PLZ, z. B. „341“."),
+    )
+    free = forms.ChoiceField(label=_("Freie Plätze"), choices=FREE_CHOICES, required=False)
+
+    def clean_free(self):
+        return self.cleaned_data.get("free") or "period"
+
+    def __init__(self, *args, fields: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["field"].choices = [("", _("alle"))] + fields
 
 
 class NetworkPartnerForm(GermanBlankChoiceMixin, forms.ModelForm):

@@ -2,13 +2,21 @@
 network partners (chambers, authorities, course providers, associations)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from fallmanagement.core.auditing import record_history
-from fallmanagement.core.models import GERMAN_COLLATION, KldbGroup
+from fallmanagement.core.models import (
+    GERMAN_COLLATION,
+    GermanLevel,
+    KldbGroup,
+    KldbOccupation,
+    kldb_depth_constraint,
+    kldb_depth_error,
+)
 
 postcode_validator = RegexValidator(
     r"^\d{5}$", _("Bitte eine fünfstellige Postleitzahl angeben, z. B. 34117.")
@@ -88,6 +96,13 @@ class Employer(models.Model):
         help_text=_("z. B. „nicht im Dezember“, „ab März“"),
     )
     workplace_languages = models.CharField(_("Sprachen im Betrieb"), max_length=300, blank=True)
+    german_level_required = models.CharField(
+        _("Deutsch mindestens"),
+        max_length=10,
+        choices=GermanLevel.choices,
+        blank=True,
+        help_text=_("Welches Deutschniveau (GER) der Betrieb für ein Praktikum erwartet."),
+    )
     transit_access = models.TextField(_("Erreichbarkeit mit ÖPNV"), blank=True)
     is_training_company = models.BooleanField(_("Ausbildungsbetrieb"), default=False)
     chamber = models.CharField(_("Kammer"), max_length=10, choices=Chamber.choices, blank=True)
@@ -149,7 +164,7 @@ class Employer(models.Model):
             models.Index(
                 fields=["id"],
                 name="employer_partner_idx",
-                include=["capacity", "name"],
+                include=["capacity", "name", "postcode", "city", "german_level_required"],
                 condition=models.Q(is_active=True, state="aktiv"),
             ),
         ]
@@ -175,11 +190,22 @@ STATE_TRANSITIONS: dict[str, list[str]] = {
 
 
 class EmployerField(models.Model):
-    """A KldB Berufshauptgruppe in which an employer offers internships, apprenticeships, jobs."""
+    """An occupational field in which an employer offers internships, apprenticeships, jobs:
+    a KldB Berufshauptgruppe (two digits, the report's depth) and, where known, the Berufsgruppe,
+    -untergruppe or -gattung inside it (`kldb_occupation`). A row with the Berufshauptgruppe only
+    is marked for refinement (`needs_refinement`)."""
 
     employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="fields")
     kldb_group = models.ForeignKey(
         KldbGroup, on_delete=models.PROTECT, related_name="+", verbose_name=_("Berufsfeld (KldB)")
+    )
+    kldb_occupation = models.ForeignKey(
+        KldbOccupation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Beruf genauer (KldB)"),
     )
     offers_internship = models.BooleanField(_("Praktikum"), default=True)
     offers_apprenticeship = models.BooleanField(_("Ausbildung"), default=False)
@@ -189,7 +215,13 @@ class EmployerField(models.Model):
         verbose_name = _("Berufsfeld des Betriebs")
         verbose_name_plural = _("Berufsfelder des Betriebs")
         constraints = [
-            models.UniqueConstraint(fields=["employer", "kldb_group"], name="employer_field_unique")
+            models.UniqueConstraint(
+                fields=["employer", "kldb_group", "kldb_occupation"],
+                name="employer_field_unique",
+                nulls_distinct=False,
+                violation_error_message=_("Dieses Berufsfeld ist beim Betrieb schon eingetragen."),
+            ),
+            kldb_depth_constraint("employer_field_kldb_depth"),
         ]
         indexes = [
             # Matching narrows the employers to those with internships in the wanted fields.
@@ -197,11 +229,24 @@ class EmployerField(models.Model):
                 fields=["kldb_group", "employer"],
                 name="employer_field_internship_idx",
                 condition=models.Q(offers_internship=True),
+                include=["kldb_occupation"],
             )
         ]
 
     def __str__(self) -> str:
-        return str(self.kldb_group)
+        return str(self.kldb_occupation or self.kldb_group)
+
+    @property
+    def needs_refinement(self) -> bool:
+        """Only the two-digit Berufshauptgruppe is known (e.g. data from before KldB depth)."""
+        return self.kldb_occupation_id is None
+
+    def clean(self) -> None:
+        if self.kldb_occupation_id and not self.kldb_group_id:
+            self.kldb_group_id = self.kldb_occupation_id[:2]
+        error = kldb_depth_error(self.kldb_group_id, self.kldb_occupation_id)
+        if error:
+            raise ValidationError({"kldb_occupation": error})
 
 
 class ContactPerson(models.Model):

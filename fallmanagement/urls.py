@@ -8,6 +8,7 @@ from django.views.i18n import set_language
 
 from employers import urls as employer_urls
 from fallmanagement.casework import urls as casework_urls
+from fallmanagement.core import views as core_views
 from fallmanagement.core.admin_site import restrict_admin_to_administration
 from fallmanagement.imports import urls as import_urls
 from fallmanagement.privacy import urls as privacy_urls
@@ -57,6 +58,7 @@ urlpatterns = [
     ),
     path("einsaetze/", include("placements.urls")),
     path("angebote/", include("offers.urls")),
+    path("kldb/berufe/", core_views.kldb_options, name="kldb_options"),
     path("berichte/", include("fallmanagement.reports.urls")),
     path("verwaltung/import/", include("fallmanagement.imports.urls")),
     path("verwaltung/", include("fallmanagement.privacy.urls")),

@@ -152,6 +152,11 @@ PLACED_AS = Participant.PlacedAs.values
 RECOGNITION_STATES = RecognitionProcedure.State.values
 
 
+# Experiences at Berufsgattung depth for some Berufshauptgruppen (the others stay at two
+# digits, marked for refinement as data from before the finer codes would be).
+DEMO_OCCUPATIONS = {"82": "82101", "81": "81301", "63": "63221", "54": "54101", "51": "51311"}
+
+
 def weighted(rng: random.Random, pairs):
     return rng.choices([p for p, _w in pairs], weights=[w for _p, w in pairs])[0]
 
@@ -264,6 +269,7 @@ def create(rng: random.Random, count: int, caseworkers) -> list[Participant]:
             VocationalExperience(
                 participant_id=p.pk,
                 kldb_group_id=own[0].pk,
+                kldb_occupation_id=DEMO_OCCUPATIONS.get(own[0].pk),
                 years=rng.randint(1, 12),
                 description="Tätigkeit im Herkunftsland",
             )

@@ -15,9 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from fallmanagement.core.locking import VersionedFormMixin
-from fallmanagement.core.models import KldbArea, KldbGroup
+from fallmanagement.core.models import KldbArea, KldbGroup, KldbOccupation
 from fallmanagement.core.roles import Role, has_role
-from fallmanagement.core.widgets import BLANK_LABEL, FastSelect, german_blank_choices
+from fallmanagement.core.widgets import (
+    BLANK_LABEL,
+    FastSelect,
+    german_blank_choices,
+    kldb_occupation_field,
+)
 
 from .models import Language, Participant, VocationalExperience
 from .queries import can_see_special_categories
@@ -68,6 +73,17 @@ class ParticipantForm(VersionedFormMixin, forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         label=_("Berufliche Interessen (KldB)"),
     )
+    interest_occupations = forms.ModelMultipleChoiceField(
+        queryset=KldbOccupation.objects.all(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        label=_("Berufswunsch genauer (KldB)"),
+        help_text=_(
+            "Alle Berufsgruppen (3 Stellen) stehen zur Wahl; Berufsuntergruppen und "
+            "Berufsgattungen der oben angekreuzten Berufshauptgruppen erscheinen nach dem "
+            "Speichern. Mehrere mit Strg/Umschalt wählen."
+        ),
+    )
 
     class Meta:
         model = Participant
@@ -97,6 +113,7 @@ class ParticipantForm(VersionedFormMixin, forms.ModelForm):
             "qualifications",
             "has_documents",
             "interest_groups",
+            "interest_occupations",
             "interests",
             "motivation",
             "resources",
@@ -152,10 +169,27 @@ class ParticipantForm(VersionedFormMixin, forms.ModelForm):
             for name in SPECIAL_CATEGORY_FIELDS:
                 self.fields.pop(name)
         self.fields["interest_groups"].choices = self._grouped_kldb()
+        self._limit_interest_occupations()
         self.fields["country_of_origin"].choices = [("", BLANK_LABEL)] + list(countries)
         self.fields["nationality"].choices = [("", BLANK_LABEL)] + list(countries)
         german_blank_choices(self.fields)
         self.helper = self._helper()
+
+    def _limit_interest_occupations(self) -> None:
+        """The Berufsgruppen, plus the finer codes of the chosen Berufshauptgruppen and of the
+        codes already chosen (a select of all 2 146 codes would be unusable)."""
+        field = self.fields["interest_occupations"]
+        groups: list = []
+        chosen: list = []
+        if self.is_bound and hasattr(self.data, "getlist"):
+            groups = self.data.getlist(self.add_prefix("interest_groups"))
+            chosen = self.data.getlist(self.add_prefix("interest_occupations"))
+        elif not self.is_bound and self.instance.pk:
+            groups = list(self.instance.interest_groups.values_list("pk", flat=True))
+            chosen = list(self.instance.interest_occupations.values_list("pk", flat=True))
+        field.queryset = KldbOccupation.objects.filter(
+            Q(level=KldbOccupation.Level.GROUP) | Q(group_id__in=groups) | Q(pk__in=chosen)
+        ).order_by("code")
 
     @staticmethod
     def _grouped_kldb():
@@ -211,6 +245,7 @@ class ParticipantForm(VersionedFormMixin, forms.ModelForm):
                 _("Beruf & Interessen"),
                 HTML('{% include "participants/intake/experience_formset.html" %}'),
                 Div(Field("interest_groups"), css_class="kldb-checkboxes"),
+                Field("interest_occupations"),
                 row("interests", "motivation"),
             ),
             section(
@@ -344,10 +379,11 @@ class ExperienceForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         german_blank_choices(self.fields)
+        kldb_occupation_field(self)
 
     class Meta:
         model = VocationalExperience
-        fields = ["kldb_group", "years", "description"]
+        fields = ["kldb_group", "kldb_occupation", "years", "description"]
         widgets = {"description": forms.TextInput}
 
     def clean_years(self):

@@ -3,6 +3,7 @@ goals, follow-ups and recognition procedures."""
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Func, Q, Value
 from django.db.models.functions import Concat, Lower
@@ -10,7 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from fallmanagement.core.auditing import record_history
-from fallmanagement.core.models import GERMAN_COLLATION, KldbGroup
+from fallmanagement.core.models import (
+    GERMAN_COLLATION,
+    KldbGroup,
+    KldbOccupation,
+    kldb_depth_constraint,
+    kldb_depth_error,
+)
+from fallmanagement.core.models import GermanLevel as CefrLevel
 from fallmanagement.core.roles import Role, user_roles
 
 
@@ -94,14 +102,7 @@ class Participant(models.Model):
         NO = "nein", _("nein")
         NOT_NEEDED = "nicht_noetig", _("nicht erforderlich")
 
-    class GermanLevel(models.TextChoices):
-        NONE = "keine", _("keine Kenntnisse")
-        A1 = "A1", "A1"
-        A2 = "A2", "A2"
-        B1 = "B1", "B1"
-        B2 = "B2", "B2"
-        C1 = "C1", "C1"
-        C2 = "C2", "C2"
+    GermanLevel = CefrLevel  # the CEFR scale is reference data (core), employers ask for it too
 
     class Isced(models.TextChoices):
         LOW = "0-2", _("ISCED 0–2 (bis Sekundarstufe I)")
@@ -198,6 +199,13 @@ class Participant(models.Model):
         blank=True,
         related_name="interested_participants",
         verbose_name=_("Berufliche Interessen (KldB)"),
+    )
+    # The same wishes at the depth the person knows (Berufsgruppe … Berufsgattung).
+    interest_occupations = models.ManyToManyField(
+        KldbOccupation,
+        blank=True,
+        related_name="interested_participants",
+        verbose_name=_("Berufswunsch genauer (KldB)"),
     )
 
     consent_date = models.DateField(_("Einwilligung erteilt am"), null=True, blank=True)
@@ -382,15 +390,36 @@ class VocationalExperience(models.Model):
     kldb_group = models.ForeignKey(
         KldbGroup, on_delete=models.PROTECT, related_name="+", verbose_name=_("Berufsfeld (KldB)")
     )
+    kldb_occupation = models.ForeignKey(
+        KldbOccupation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Beruf genauer (KldB)"),
+    )
     years = models.DecimalField(_("Jahre"), max_digits=4, decimal_places=1, null=True, blank=True)
     description = models.TextField(_("Tätigkeit"), blank=True)
 
     class Meta:
         verbose_name = _("Berufserfahrung")
         verbose_name_plural = _("Berufserfahrungen")
+        constraints = [kldb_depth_constraint("experience_kldb_depth")]
 
     def __str__(self) -> str:
-        return str(self.kldb_group)
+        return str(self.kldb_occupation or self.kldb_group)
+
+    @property
+    def needs_refinement(self) -> bool:
+        """Only the two-digit Berufshauptgruppe is known (e.g. data from before KldB depth)."""
+        return self.kldb_occupation_id is None
+
+    def clean(self) -> None:
+        if self.kldb_occupation_id and not self.kldb_group_id:
+            self.kldb_group_id = self.kldb_occupation_id[:2]
+        error = kldb_depth_error(self.kldb_group_id, self.kldb_occupation_id)
+        if error:
+            raise ValidationError({"kldb_occupation": error})
 
 
 class CaseNote(models.Model):

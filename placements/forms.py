@@ -9,7 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from employers.models import ContactPerson, Employer
 from fallmanagement.core.locking import VersionedFormMixin
-from fallmanagement.core.widgets import GermanBlankChoiceMixin, SearchSelect, parse_id
+from fallmanagement.core.widgets import (
+    GermanBlankChoiceMixin,
+    SearchSelect,
+    kldb_occupation_field,
+    parse_id,
+)
 from participants.models import Participant
 from participants.workflow import allowed_transitions
 
@@ -52,6 +57,7 @@ class PlacementForm(GermanBlankChoiceMixin, VersionedFormMixin, forms.ModelForm)
             "kind",
             "employment_type",
             "kldb_group",
+            "kldb_occupation",
             "job_title",
             "supervisor",
             "planned_start",
@@ -117,6 +123,7 @@ class PlacementForm(GermanBlankChoiceMixin, VersionedFormMixin, forms.ModelForm)
                 "aria-controls": "id_supervisor",
             }
         )
+        kldb_occupation_field(self)
         employer_id = self.data.get("employer") if self.is_bound else None
         employer_id = parse_id(
             employer_id or self.initial.get("employer") or self.instance.employer_id
@@ -280,6 +287,15 @@ class OutcomeForm(GermanBlankChoiceMixin, forms.Form):
     offer_from_employer = forms.BooleanField(
         label=_("Angebot des Betriebs (Ausbildung/Arbeit)"), required=False
     )
+    follow_on_job_title = forms.CharField(
+        label=_("Tätigkeit im Anschluss-Einsatz"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Nur bei weiterem Praktikum, EQ, Ausbildung oder Beschäftigung: die Berufsbezeichnung "
+            "des neuen Einsatzes, z. B. „Ausbildung Pflegefachfrau“."
+        ),
+    )
     change_case_status = forms.BooleanField(
         label=_("Fallstatus passend zum Ergebnis setzen"),
         required=False,
@@ -289,15 +305,30 @@ class OutcomeForm(GermanBlankChoiceMixin, forms.Form):
         ),
     )
 
-    def __init__(self, *args, participant: Participant, **kwargs):
+    def __init__(self, *args, participant: Participant, has_follow_on: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.participant = participant
+        self.has_follow_on = has_follow_on
+        if has_follow_on:  # the follow-on exists and keeps its own title
+            del self.fields["follow_on_job_title"]
 
     def target_status(self) -> tuple[str, str] | None:
         return OUTCOME_STATUS.get(self.cleaned_data.get("outcome"))
 
     def clean(self):
         data = super().clean()
+        if (
+            not self.has_follow_on
+            and data.get("outcome") in Placement.OUTCOME_KIND
+            and not (data.get("follow_on_job_title") or "").strip()
+        ):
+            self.add_error(
+                "follow_on_job_title",
+                _(
+                    "Bitte die Tätigkeit des Anschluss-Einsatzes angeben (er wird mit diesem "
+                    "Ergebnis angelegt)."
+                ),
+            )
         if data.get("change_case_status") and data.get("outcome"):
             target = self.target_status()
             if target is None:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from employers.models import ContactPerson, Employer
 from fallmanagement.core.auditing import record_history
-from fallmanagement.core.models import KldbGroup
+from fallmanagement.core.models import KldbGroup, KldbOccupation, kldb_depth_constraint
 from participants.models import Participant
 
 
@@ -130,6 +130,14 @@ class Placement(models.Model):
         related_name="+",
         verbose_name=_("Berufsfeld (KldB)"),
     )
+    kldb_occupation = models.ForeignKey(
+        KldbOccupation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Beruf genauer (KldB)"),
+    )
     job_title = models.CharField(_("Tätigkeit / Berufsbezeichnung"), max_length=200)
     supervisor = models.ForeignKey(
         ContactPerson,
@@ -236,6 +244,7 @@ class Placement(models.Model):
             ),
         ]
         constraints = [
+            kldb_depth_constraint("placement_kldb_depth"),
             models.CheckConstraint(
                 condition=Q(planned_end__gte=models.F("planned_start")),
                 name="placement_end_after_start",

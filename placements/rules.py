@@ -16,6 +16,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fallmanagement.core.models import kldb_depth_error
+
 from .models import Placement
 
 K = Placement.Kind
@@ -112,6 +114,10 @@ def planning_errors(p: Placement) -> dict[str, list[str]]:
             "legal_basis",
             _("Bitte die Rechtsgrundlage des Praktikums angeben (MiLoG oder § 45 SGB III)."),
         )
+    if p.kldb_occupation_id and not p.kldb_group_id:
+        p.kldb_group_id = p.kldb_occupation_id[:2]
+    if error := kldb_depth_error(p.kldb_group_id, p.kldb_occupation_id):
+        add("kldb_occupation", error)
     if p.supervisor_id and p.employer_id and p.supervisor.employer_id != p.employer_id:
         add("supervisor", _("Die Betreuung muss eine Ansprechperson dieses Betriebs sein."))
 

@@ -18,9 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from employers.models import ContactPerson, Employer, EmployerField
 from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.locking import StaleObjectError, handle_stale, save_versioned
 from fallmanagement.core.roles import Role, has_role, role_required
+from fallmanagement.core.widgets import parse_id
 from participants.models import Participant
 from participants.workflow import change_status
 
@@ -33,6 +35,7 @@ from .forms import (
     PlacementForm,
     transition_form,
 )
+from .matching import default_period
 from .models import Assessment, Placement
 from .queries import visible_placements
 
@@ -99,6 +102,37 @@ def _save_placement(request, form, template_context, *, created: bool):
     return redirect("placements:detail", pk=placement.pk)
 
 
+def prefill(query, participant: Participant | None) -> dict:
+    """Initial data of a placement planned from a match (?participant=&employer=&kldb=):
+    the employer, its (first active) contact person as supervisor, the occupational field and
+    an orientation internship of four weeks from next Monday."""
+    initial: dict = {}
+    employer_pk = parse_id(query.get("employer"))
+    employer = Employer.objects.partners().filter(pk=employer_pk).first() if employer_pk else None
+    if employer is None:
+        return initial
+    start, end = default_period()
+    initial.update(
+        employer=employer.pk,
+        kind=Placement.Kind.INTERNSHIP,
+        legal_basis=Placement.LegalBasis.MILOG,
+        planned_start=start,
+        planned_end=end,
+        supervisor=ContactPerson.objects.filter(employer=employer, is_active=True)
+        .order_by("name", "pk")
+        .values_list("pk", flat=True)
+        .first(),
+    )
+    code = query.get("kldb", "")
+    if code.isascii() and code.isdigit() and 2 <= len(code) <= 5:
+        offered = EmployerField.objects.filter(employer=employer, offers_internship=True)
+        if len(code) == 2 and offered.filter(kldb_group_id=code).exists():
+            initial["kldb_group"] = code
+        elif len(code) > 2 and offered.filter(kldb_occupation_id=code).exists():
+            initial.update(kldb_group=code[:2], kldb_occupation=code)
+    return initial
+
+
 @role_required(Role.CASEWORK)
 def create(request: HttpRequest) -> HttpResponse:
     participant = None
@@ -106,10 +140,7 @@ def create(request: HttpRequest) -> HttpResponse:
         participant = get_object_or_404(
             Participant.objects.visible_to(request.user), pk=request.GET["participant"]
         )
-    initial = {}
-    employer_pk = request.GET.get("employer")
-    if employer_pk and employer_pk.isdigit():
-        initial["employer"] = int(employer_pk)
+    initial = prefill(request.GET, participant) if request.method != "POST" else {}
     instance = Placement(participant=participant, created_by=request.user)
     form = PlacementForm(
         request.POST or None,
@@ -148,6 +179,7 @@ def _detail_context(request, placement: Placement, **overrides) -> dict:
         start_problems = rules.start_errors(placement, placement.planned_start)
     outcome_form = overrides.pop("outcome_form", None) or OutcomeForm(
         participant=placement.participant,
+        has_follow_on=placement.follow_ons.exists(),
         initial={
             "outcome": placement.outcome,
             "offer_from_employer": placement.offer_from_employer,
@@ -263,7 +295,7 @@ def _follow_on_dates(kind: str, start: datetime.date) -> datetime.date:
     return start + datetime.timedelta(days=364)  # EQ (6–12 months), employment: to be adjusted
 
 
-def _create_follow_on(placement: Placement, user) -> Placement | None:
+def _create_follow_on(placement: Placement, user, job_title: str) -> Placement | None:
     kind = Placement.OUTCOME_KIND.get(placement.outcome)
     if kind is None:
         return None
@@ -279,7 +311,10 @@ def _create_follow_on(placement: Placement, user) -> Placement | None:
             Placement.EmploymentType.SOCIAL_INSURANCE if kind == Placement.Kind.EMPLOYMENT else ""
         ),
         kldb_group=placement.kldb_group,
-        job_title=placement.job_title,
+        # The same job, its Anforderungsniveau open: an apprenticeship after a helper internship
+        # is "fachlich ausgerichtet" (the fifth digit), so only the Berufsuntergruppe is kept.
+        kldb_occupation_id=(placement.kldb_occupation_id or "")[:4] or None,
+        job_title=job_title.strip(),  # its own, not the internship's "… (Orientierung)"
         supervisor=placement.supervisor,
         planned_start=start,
         planned_end=_follow_on_dates(kind, start),
@@ -309,7 +344,11 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
             _("Das Ergebnis wird festgehalten, wenn der Einsatz beendet oder abgebrochen ist."),
         )
         return redirect("placements:detail", pk=pk)
-    form = OutcomeForm(request.POST, participant=placement.participant)
+    form = OutcomeForm(
+        request.POST,
+        participant=placement.participant,
+        has_follow_on=placement.follow_ons.exists(),
+    )
     if form.is_valid():
         try:
             with transaction.atomic():
@@ -336,7 +375,9 @@ def outcome(request: HttpRequest, pk: int) -> HttpResponse:
                             _("Fallstatus auf „%(status)s“ gesetzt.")
                             % {"status": Participant.Status(status).label},
                         )
-                follow_on = _create_follow_on(placement, request.user)
+                follow_on = _create_follow_on(
+                    placement, request.user, form.cleaned_data.get("follow_on_job_title", "")
+                )
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)

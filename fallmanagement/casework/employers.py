@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from employers.filters import EmployerFilter
-from employers.forms import EmployerContactForm, MatchingPeriodForm
+from employers.forms import EmployerContactForm, MatchingFilterForm
 from employers.models import (
     Employer,
     EmployerContact,
@@ -31,14 +31,18 @@ from employers.models import (
 from employers.views import PAGE_SIZE, STAFF, can_manage
 from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.roles import Role, role_required
+from fallmanagement.core.widgets import parse_id
 from offers.models import Offer
 from participants.models import Participant
 from placements.matching import (
     HIRED_OUTCOMES,
+    PARTICIPANT_RANKING_RULE,
     RANKING_RULE,
+    MatchFilter,
     default_period,
     matching_employers,
     matching_participants,
+    participant_reasons,
     with_free_capacity_now,
 )
 from placements.models import Placement
@@ -47,7 +51,9 @@ from placements.models import Placement
 def _fields_prefetch() -> Prefetch:
     return Prefetch(
         "fields",
-        queryset=EmployerField.objects.select_related("kldb_group").order_by("kldb_group_id"),
+        queryset=EmployerField.objects.select_related("kldb_group", "kldb_occupation").order_by(
+            "kldb_group_id", "kldb_occupation_id"
+        ),
     )
 
 
@@ -141,6 +147,9 @@ def _cell(value):
 # --- employer page -----------------------------------------------------------------------
 
 
+SEEKING_ON_EMPLOYER_PAGE = 10
+
+
 def _employer_context(
     request: HttpRequest, employer: Employer, contact_form: EmployerContactForm | None = None
 ) -> dict:
@@ -167,8 +176,12 @@ def _employer_context(
     seeking = None
     if employer.is_active and employer.state != Employer.PartnershipState.ENDED:
         seeking = list(
-            matching_participants(employer, request.user).select_related("caseworker")[:25]
+            matching_participants(
+                employer, request.user, filters=MatchFilter(free="")
+            ).select_related("caseworker")[:SEEKING_ON_EMPLOYER_PAGE]
         )
+        for participant in seeking:
+            participant.reasons = participant_reasons(participant, employer)
     history = EmployerContact.objects.filter(employer=employer).select_related(
         "contact_person", "author"
     )
@@ -182,7 +195,9 @@ def _employer_context(
     )
     return {
         "employer": employer,
-        "fields": employer.fields.select_related("kldb_group").order_by("kldb_group_id"),
+        "fields": employer.fields.select_related("kldb_group", "kldb_occupation").order_by(
+            "kldb_group_id", "kldb_occupation_id"
+        ),
         "contacts": employer.contacts.all(),
         "timeline": [(kind, entry) for _day, _at, kind, entry in timeline],
         "current_placements": current,
@@ -228,39 +243,129 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
 # --- matching ------------------------------------------------------------------------------
 
 
+MATCHES_PER_PAGE = 25
+
+
+def _match_filters(request: HttpRequest, fields: list[tuple[str, str]]):
+    """The filter form of a matching page and what it asks for: (form, MatchFilter, start, end).
+
+    Invalid input (end before start, a code not offered) shows its error and falls back to the
+    defaults: the page still lists matches for the next four weeks from Monday."""
+    start, end = default_period()
+    form = MatchingFilterForm(
+        request.GET or None, fields=fields, initial={"start": start, "end": end, "free": "period"}
+    )
+    filters = MatchFilter()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        start = data["start"] or start
+        end = data["end"] or max(end, start)
+        if end < start:
+            end = start + datetime.timedelta(days=27)
+        filters = MatchFilter(field=data["field"], place=data["place"], free=data["free"])
+    return form, filters, start, end
+
+
+def _page_number(request: HttpRequest) -> int:
+    number = parse_id(request.GET.get("page")) or 1
+    return max(1, min(number, 10_000))
+
+
+def _own_fields(participant: Participant) -> tuple[list, list, list[tuple[str, str]]]:
+    """The participant's experiences, wishes (Berufshauptgruppen and finer codes) and the
+    codes of both as filter choices."""
+    experiences = list(participant.experiences.select_related("kldb_group", "kldb_occupation"))
+    wishes = list(participant.interest_groups.all()) + list(participant.interest_occupations.all())
+    choices: dict[str, str] = {}
+    for x in experiences:
+        target = x.kldb_occupation or x.kldb_group
+        choices[target.pk] = str(target)
+    for w in wishes:
+        choices[w.pk] = str(w)
+    return experiences, wishes, sorted(choices.items())
+
+
 @role_required(*STAFF)
 def matching(request: HttpRequest, participant_pk: int) -> HttpResponse:
     participant = get_object_or_404(Participant.objects.visible_to(request.user), pk=participant_pk)
     log_access(request, AccessAction.VIEW, participant)
-    start, end = default_period()
-    period_form = MatchingPeriodForm(request.GET or None, initial={"start": start, "end": end})
-    if period_form.is_bound and period_form.is_valid():
-        start = period_form.cleaned_data["start"] or start
-        end = period_form.cleaned_data["end"] or max(end, start)
-        if end < start:
-            end = start + datetime.timedelta(days=27)
-    employers = list(
-        matching_employers(participant, start, end).prefetch_related(_fields_prefetch())
-    )
-    experiences = list(participant.experiences.select_related("kldb_group"))
-    interests = list(participant.interest_groups.all())
-    own_groups = {x.kldb_group_id for x in experiences} | {g.pk for g in interests}
-    for employer in employers:
-        employer.matched_fields = [
-            f for f in employer.fields.all() if f.kldb_group_id in own_groups
-        ]
+    experiences, wishes, field_choices = _own_fields(participant)
+    filter_form, filters, start, end = _match_filters(request, field_choices)
+    number = _page_number(request)
+
+    def ranked(number):
+        offset = (number - 1) * MATCHES_PER_PAGE
+        return matching_employers(
+            participant, start, end, filters=filters, limit=MATCHES_PER_PAGE, offset=offset
+        )
+
+    employers = ranked(number)
+    if not employers and number > 1:  # a page beyond the last (an old link): the first
+        number = 1
+        employers = ranked(number)
+    total = employers[0].total if employers else 0
+    page = Paginator(range(total), MATCHES_PER_PAGE).get_page(number) if total else None
     return render(
         request,
         "employers/matching.html",
         {
             "participant": participant,
             "employers": employers,
-            "period_form": period_form,
+            "total": total,
+            "page": page,
+            "offset": (number - 1) * MATCHES_PER_PAGE,
+            "filter_form": filter_form,
+            "filters": filters,
             "start": start,
             "end": end,
             "ranking_rule": RANKING_RULE,
-            "own_groups": interests,
+            "wishes": wishes,
             "experiences": experiences,
+        },
+    )
+
+
+@role_required(*STAFF)
+def matching_participants_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Participants (of the user's cases) who look for an internship in the employer's fields,
+    best first, with filters and the reasons per row."""
+    employer = get_object_or_404(Employer, pk=pk)
+    log_access(request, AccessAction.VIEW, employer)
+    offered = list(
+        EmployerField.objects.filter(employer=employer, offers_internship=True)
+        .select_related("kldb_group", "kldb_occupation")
+        .order_by("kldb_group_id", "kldb_occupation_id")
+    )
+    field_choices = sorted(
+        {
+            (f.kldb_occupation or f.kldb_group).pk: str(f.kldb_occupation or f.kldb_group)
+            for f in offered
+        }.items()
+    )
+    filter_form, filters, start, end = _match_filters(request, field_choices)
+    queryset = matching_participants(
+        employer,
+        request.user,
+        filters=filters,
+        start=start,
+        end=end,
+        offered=[(f.kldb_group_id, f.kldb_occupation_id) for f in offered],
+    ).select_related("caseworker")
+    page = Paginator(queryset, MATCHES_PER_PAGE).get_page(request.GET.get("page"))
+    for participant in page:
+        participant.reasons = participant_reasons(participant, employer)
+    return render(
+        request,
+        "employers/matching_participants.html",
+        {
+            "employer": employer,
+            "offered": offered,
+            "page": page,
+            "filter_form": filter_form,
+            "start": start,
+            "end": end,
+            "ranking_rule": PARTICIPANT_RANKING_RULE,
+            "can_plan": employer.is_active and employer.state == Employer.PartnershipState.ACTIVE,
         },
     )
 

@@ -32,5 +32,10 @@ employer_urlpatterns = [
     path("<int:pk>/", employers.detail, name="detail"),
     path("<int:pk>/kontakte/neu/", employers.contact_add, name="contact_add"),
     path("passend/<int:participant_pk>/", employers.matching, name="matching"),
+    path(
+        "<int:pk>/passende-teilnehmende/",
+        employers.matching_participants_page,
+        name="seeking",
+    ),
     path("netzwerk/<int:pk>/", employers.network_detail, name="network_detail"),
 ]

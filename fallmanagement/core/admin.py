@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import KldbArea, KldbGroup
+from .models import KldbArea, KldbGroup, KldbOccupation
 
 
 @admin.register(KldbArea)
@@ -14,3 +14,10 @@ class KldbAreaAdmin(admin.ModelAdmin):
 class KldbGroupAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "area"]
     list_filter = ["area"]
+
+
+@admin.register(KldbOccupation)
+class KldbOccupationAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "group"]
+    list_filter = ["level", "group"]
+    search_fields = ["code", "name"]

@@ -6,9 +6,12 @@ Django itself; every app's select fields use our own German label instead.
 
 from django import forms
 from django.forms.utils import flatatt
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+
+from .models import KldbOccupation
 
 BLANK_LABEL = _("– bitte wählen –")
 
@@ -112,3 +115,41 @@ class SearchSelect(forms.Select):
             options,
         )
         return search + select
+
+
+def kldb_occupation_field(form, group_field: str = "kldb_group", field: str = "kldb_occupation"):
+    """Set up the "Beruf genauer (KldB)" select of a form row next to its Berufshauptgruppe.
+
+    It offers the Berufsgruppen, -untergruppen and -gattungen of the chosen Berufshauptgruppe
+    (from the submitted data, the initial data or the instance); choosing another
+    Berufshauptgruppe reloads them (htmx, `core:kldb_options`); without JavaScript they appear
+    once the row is saved. Optional: a row may stay at the two digits the user knows.
+    """
+    occupation = form.fields[field]
+    group_name = form.add_prefix(group_field)
+    if form.is_bound:
+        group = form.data.get(group_name)
+    else:
+        group = form.initial.get(group_field) or getattr(form.instance, f"{group_field}_id", None)
+    group = str(getattr(group, "pk", group) or "")
+    occupation.required = False
+    occupation.empty_label = _("– nur Berufshauptgruppe –")
+    if group.isascii() and group.isdigit() and len(group) == 2:
+        occupation.queryset = KldbOccupation.objects.filter(group_id=group)
+    else:
+        occupation.queryset = KldbOccupation.objects.none()
+    occupation.widget = FastSelect(attrs={"class": "form-select"})
+    occupation.widget.choices = occupation.choices
+    occupation.help_text = _(
+        "Berufsgruppe (3 Stellen), -untergruppe (4) oder Berufsgattung (5; die letzte Ziffer ist "
+        "das Anforderungsniveau), so genau wie bekannt."
+    )
+    occupation_id = form.add_prefix(field)
+    form.fields[group_field].widget.attrs.update(
+        {
+            "hx-get": reverse("kldb_options"),
+            "hx-trigger": "change",
+            "hx-target": f"#id_{occupation_id}",
+            "aria-controls": f"id_{occupation_id}",
+        }
+    )

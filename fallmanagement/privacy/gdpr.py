@@ -63,6 +63,7 @@ def art15_data(participant: Participant) -> dict:
     placement_ids = [pl.pk for pl in placements]
     person = _section(Participant, [p])
     person["rows"][0]["interest_groups"] = [str(g) for g in p.interest_groups.all()]
+    person["rows"][0]["interest_occupations"] = [str(o) for o in p.interest_occupations.all()]
     person["rows"][0]["shared_with"] = [u.get_username() for u in p.shared_with.all()]
     sections = {
         "participant": person,

@@ -49,6 +49,14 @@ def _url_of(conninfo: str, dbname: str) -> str:
     return f"postgresql://{user}{password}@/{dbname}?host={host}{port}"
 
 
+# What later migrations add to the old database, on purpose.
+ADDED_TABLES = {
+    # KldB 2010 Berufsgruppen/-untergruppen/-gattungen (144 + 702 + 1 300) and the wishes.
+    "core_kldboccupation": 2146,
+    "participants_participant_interest_occupations": 0,
+}
+
+
 def _counts(conninfo: str) -> dict[str, int]:
     with psycopg.connect(conninfo) as conn:
         tables = [
@@ -132,6 +140,16 @@ def test_database_of_the_old_code_migrates_forward_keeping_every_row(old_databas
     # Tables added since the dump belong to models of today's code (added by later migrations).
     added = set(after) - set(expected)
     assert added <= set(connection.introspection.django_table_names(include_views=False))
+    for table, rows in ADDED_TABLES.items():
+        assert after[table] == rows, table
+    # The two-digit fields are kept and marked for refinement (no finer KldB code yet).
+    with psycopg.connect(conninfo) as conn:
+        for table in ("employers_employerfield", "participants_vocationalexperience"):
+            kept = conn.execute(
+                f"SELECT count(*) FILTER (WHERE kldb_group_id IS NOT NULL AND "  # noqa: S608
+                f"kldb_occupation_id IS NULL), count(*) FROM {table}"
+            ).fetchone()
+            assert kept[0] == kept[1] == expected[table], table
 
     old_triggers = {
         (table, re.sub(r"_[0-9a-f]{5}$", "", name))

@@ -81,3 +81,9 @@ def reference_data(transactional_db):
         )
         migration.load(apps, None)
         migration.create_role_groups(apps, None)
+    from fallmanagement.core.models import KldbOccupation
+
+    if not KldbOccupation.objects.exists():
+        importlib.import_module(
+            "fallmanagement.core.migrations.0003_kldb_occupations"
+        ).load_occupations(apps, None)

@@ -110,6 +110,7 @@ def test_caseworker_runs_a_four_week_internship_and_downloads_the_certificate(
     page.wait_for_load_state()
     assert Placement.objects.get(pk=placement.pk).assessment.punctuality == 2
     page.select_option("#id_outcome", Placement.Outcome.APPRENTICESHIP)
+    page.fill("#id_follow_on_job_title", "Ausbildung Metallbauer")
     page.get_by_role("button", name="Ergebnis speichern").click()
     page.wait_for_load_state()
     placement.refresh_from_db()

@@ -6,10 +6,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from employers.models import Employer, EmployerField
 from participants.models import Participant, VocationalExperience
-from placements.matching import matching_employers, matching_participants
+from placements.matching import MatchLevel, matching_employers, matching_participants
 from tests.factories import EmployerFactory, ParticipantFactory, PlacementFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,11 @@ def test_group_match_comes_before_area_match_even_with_more_capacity(metalworker
     employer("Group Hotel (Interesse)", ["63"], capacity=1)
     result = matching_employers(metalworker, START, END)
     assert names(result) == ["Group Hotel (Interesse)", "Group Metall", "Area Kfz"]
-    assert [e.group_match for e in result] == [True, True, False]
+    assert [e.level for e in result] == [
+        MatchLevel.MAIN_GROUP,
+        MatchLevel.MAIN_GROUP,
+        MatchLevel.AREA,
+    ]
 
 
 def test_within_a_tier_more_free_places_then_more_hires_come_first(metalworker):
@@ -64,8 +69,7 @@ def test_within_a_tier_more_free_places_then_more_hires_come_first(metalworker):
     )
     result = list(matching_employers(metalworker, START, END))
     assert names(result) == ["B viel Platz", "C Übernahmen", "A wenig Platz"]
-    assert (result[1].earlier_placements, result[1].earlier_hired) == (2, 2)
-    assert (result[2].earlier_placements, result[2].earlier_hired) == (0, 0)
+    assert [e.good_record for e in result] == [0, 2, 0]
 
 
 def test_employers_without_free_capacity_in_the_period_are_excluded(metalworker):
@@ -97,7 +101,7 @@ def test_own_earlier_placements_do_not_count_as_history(metalworker):
     e = employer("Metall", ["24"], capacity=2)
     PlacementFactory(employer=e, participant=metalworker, state="beendet", outcome="ausbildung")
     [result] = matching_employers(metalworker, START, END)
-    assert (result.earlier_placements, result.earlier_hired) == (0, 0)
+    assert result.good_record == 0
 
 
 def test_participant_without_fields_matches_nothing(participant):
@@ -121,17 +125,23 @@ def test_caseworker_sees_matching_page_for_own_participant(caseworker_client, me
     response = caseworker_client.get(reverse("employers:matching", args=[metalworker.pk]))
     assert response.status_code == 200
     content = response.content.decode()
-    assert "Zuerst stehen Betriebe, die Praktika in derselben Berufshauptgruppe" in content
+    assert "Zuerst stehen Betriebe, deren Praktikumsberuf am genauesten" in content
     assert "Metallbau Hofmann" in content
-    plan = f"{reverse('placements:create')}?participant={metalworker.pk}&amp;employer={e.pk}"
+    plan = (
+        f"{reverse('placements:create')}?participant={metalworker.pk}&amp;employer={e.pk}"
+        "&amp;kldb=24"
+    )
     assert plan in content
 
 
-def test_matching_page_default_period_is_next_four_weeks(caseworker_client, metalworker):
+def test_matching_page_default_period_is_four_weeks_from_next_monday(
+    caseworker_client, metalworker
+):
     response = caseworker_client.get(reverse("employers:matching", args=[metalworker.pk]))
-    today = datetime.date.today()
-    assert response.context["start"] == today
-    assert response.context["end"] == today + datetime.timedelta(days=27)
+    today = timezone.localdate()
+    monday = today + datetime.timedelta(days=7 - today.weekday())
+    assert response.context["start"] == monday and monday.weekday() == 0 and monday > today
+    assert response.context["end"] == monday + datetime.timedelta(days=27)
 
 
 def test_matching_page_uses_the_chosen_period(caseworker_client, metalworker):
@@ -219,7 +229,7 @@ def test_employer_page_lists_own_seeking_participants_group_first(
 
     result = list(matching_participants(e, caseworker))
     assert result == [metalworker, area_only]
-    assert [p.group_match for p in result] == [True, False]
+    assert [p.level for p in result] == [MatchLevel.MAIN_GROUP, MatchLevel.AREA]
 
     content = caseworker_client.get(reverse("employers:detail", args=[e.pk])).content.decode()
     assert metalworker.display_name in content and area_only.display_name in content

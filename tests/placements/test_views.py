@@ -464,9 +464,15 @@ def test_outcome_apprenticeship_creates_follow_on_and_moves_case_to_placed(
     )
     response = caseworker_client.post(
         reverse("placements:outcome", args=[completed.pk]),
-        {"outcome": "ausbildung", "offer_from_employer": "on", "change_case_status": "on"},
+        {
+            "outcome": "ausbildung",
+            "offer_from_employer": "on",
+            "change_case_status": "on",
+            "follow_on_job_title": "Ausbildung Pflegefachfrau",
+        },
     )
     follow_on = Placement.objects.get(follows=completed)
+    assert follow_on.job_title == "Ausbildung Pflegefachfrau"
     assert response.status_code == 302
     assert response["Location"] == reverse("placements:edit", args=[follow_on.pk])
     assert (follow_on.kind, follow_on.state, follow_on.employer, follow_on.participant) == (
@@ -486,7 +492,7 @@ def test_outcome_refuses_a_case_status_change_that_is_not_allowed(caseworker_cli
     Participant.objects.filter(pk=completed.participant_id).update(status=Participant.Status.INTAKE)
     response = caseworker_client.post(
         reverse("placements:outcome", args=[completed.pk]),
-        {"outcome": "beschaeftigung", "change_case_status": "on"},
+        {"outcome": "beschaeftigung", "change_case_status": "on", "follow_on_job_title": "Helfer"},
     )
     assert response.status_code == 422
     assert (
@@ -509,7 +515,8 @@ def test_outcome_without_status_change_keeps_case_status(caseworker_client, comp
 
 def test_outcome_another_internship_creates_a_28_day_internship(caseworker_client, completed):
     caseworker_client.post(
-        reverse("placements:outcome", args=[completed.pk]), {"outcome": "weiteres_praktikum"}
+        reverse("placements:outcome", args=[completed.pk]),
+        {"outcome": "weiteres_praktikum", "follow_on_job_title": "Lagerhelfer"},
     )
     follow_on = Placement.objects.get(follows=completed)
     assert follow_on.kind == Placement.Kind.INTERNSHIP
@@ -519,6 +526,29 @@ def test_outcome_another_internship_creates_a_28_day_internship(caseworker_clien
         reverse("placements:outcome", args=[completed.pk]), {"outcome": "weiteres_praktikum"}
     )
     assert Placement.objects.filter(follows=completed).count() == 1
+
+
+def test_outcome_with_a_follow_on_asks_for_its_own_job_title(caseworker_client, completed):
+    completed.job_title = "Pflegehelferin (Orientierung)"
+    completed.save()
+    url = reverse("placements:outcome", args=[completed.pk])
+    response = caseworker_client.post(url, {"outcome": "ausbildung"})
+    assert response.status_code == 422
+    assert "Bitte die Tätigkeit des Anschluss-Einsatzes angeben" in response.content.decode()
+    assert not Placement.objects.filter(follows=completed).exists()
+    completed.refresh_from_db()
+    assert completed.outcome == ""
+    caseworker_client.post(
+        url, {"outcome": "ausbildung", "follow_on_job_title": " Pflegefachfrau "}
+    )
+    assert Placement.objects.get(follows=completed).job_title == "Pflegefachfrau"
+
+
+def test_outcome_without_follow_on_needs_no_job_title(caseworker_client, completed):
+    response = caseworker_client.post(
+        reverse("placements:outcome", args=[completed.pk]), {"outcome": "kein_anschluss"}
+    )
+    assert response.status_code == 302
 
 
 def test_outcome_only_after_the_end(caseworker_client, placement):
