@@ -140,3 +140,24 @@ def mark_note_corrected(note: CaseNote, mode: str) -> None:
         note.corrected_at = timezone.now()
     else:
         note.addendum_at = timezone.now()
+
+
+def intake_gaps(participant: Participant, *, has_languages: bool = True) -> list[str]:
+    """What an incomplete intake still lacks for the next step (the case file's completeness
+    hint and the Stammblatt): consent first, then what planning an internship needs."""
+    gaps = []
+    if not participant.has_consent:
+        gaps.append(_("Einwilligung in die Datenverarbeitung"))
+    if not participant.date_of_birth:
+        gaps.append(_("Geburtsdatum"))
+    if not participant.residence_status:
+        gaps.append(_("Aufenthaltsstatus"))
+    if participant.needs_work_permit and participant.work_permit != Participant.WorkPermit.YES:
+        gaps.append(_("Beschäftigungserlaubnis der Ausländerbehörde (vor einem Praktikum)"))
+    if not participant.german_level:
+        gaps.append(_("Deutschniveau (vor der Praktikumsplanung)"))
+    if not (participant.phone or participant.email or participant.street):
+        gaps.append(_("Kontakt: Telefon, E-Mail oder Anschrift"))
+    if not has_languages:
+        gaps.append(_("Sprachen"))
+    return gaps

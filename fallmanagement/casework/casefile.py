@@ -31,6 +31,7 @@ from participants.casefile_forms import (
 from participants.models import CaseNote, FollowUp, Goal, Participant, RecognitionProcedure
 from participants.recognition import sync_recognition_followups
 from participants.workflow import (
+    intake_gaps,
     mark_note_corrected,
     note_correction_mode,
     reopen_followup,
@@ -146,6 +147,8 @@ def _context(request: HttpRequest, participant: Participant, **forms) -> dict:
                 *RecognitionProcedure._meta.ordering, "pk"
             ),
             "placements": _open_placements(participant),
+            "languages": participant.languages.order_by("language", "pk"),
+            "experiences": participant.experiences.select_related("kldb_group").order_by("pk"),
         },
     )
     open_followups = timeline.also["open_followups"]
@@ -174,6 +177,9 @@ def _context(request: HttpRequest, participant: Participant, **forms) -> dict:
         "current_placement": current,
         "next_placement": upcoming,
         "permit_warnings": permit_warnings(participant, today),
+        "languages": timeline.also["languages"],
+        "experiences": timeline.also["experiences"],
+        "intake_gaps": intake_gaps(participant, has_languages=bool(timeline.also["languages"])),
         "note_form": forms.pop("note_form", None) or CaseNoteForm(),
         "goal_form": forms.pop("goal_form", None) or GoalForm(),
         "followup_form": forms.pop("followup_form", None) or FollowUpForm(),

@@ -4,7 +4,7 @@ joined to the "employers" namespace (see fallmanagement/urls.py)."""
 
 from django.urls import path
 
-from . import casefile, employers, myweek
+from . import casefile, employers, myweek, stammblatt
 
 participant_urlpatterns = [
     path("<int:pk>/", casefile.detail, name="detail"),
@@ -30,6 +30,7 @@ participant_urlpatterns = [
     ),
     path("<int:pk>/notizen/<int:note_pk>/korrigieren/", casefile.note_edit, name="note_edit"),
     path("<int:pk>/status/", casefile.status_change, name="status_change"),
+    path("<int:pk>/stammblatt.pdf", stammblatt.stammblatt_pdf, name="stammblatt"),
     # "Meine Woche" (start page): the full lists and ticking a follow-up off in place.
     path("woche/<slug:key>/", myweek.full_list, name="week_list"),
     path(
