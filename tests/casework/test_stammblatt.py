@@ -2,6 +2,7 @@
 Stammblatt PDF (who may, what it says, access log) and the print styles."""
 
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -142,7 +143,7 @@ def test_stammblatt_query_count_does_not_grow(caseworker_client, complete):
 
 
 def test_print_styles_hide_navigation_buttons_and_forms():
-    css = open(finders.find("css/app.css"), encoding="utf-8").read()
+    css = Path(finders.find("css/app.css")).read_text(encoding="utf-8")
     print_block = css[css.index("@media print") :]
     for selector in ("nav", "form", ".btn", "button", ".d-print-none"):
         assert selector in print_block.split("display: none")[0]
