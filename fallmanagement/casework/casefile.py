@@ -149,6 +149,7 @@ def _context(request: HttpRequest, participant: Participant, **forms) -> dict:
             "placements": _open_placements(participant),
             "languages": participant.languages.order_by("language", "pk"),
             "experiences": participant.experiences.select_related("kldb_group").order_by("pk"),
+            "documents": participant.documents.order_by("-uploaded_at", "-pk")[:50],
         },
     )
     open_followups = timeline.also["open_followups"]
@@ -178,6 +179,7 @@ def _context(request: HttpRequest, participant: Participant, **forms) -> dict:
         "next_placement": upcoming,
         "permit_warnings": permit_warnings(participant, today),
         "languages": timeline.also["languages"],
+        "documents": timeline.also["documents"],
         "experiences": timeline.also["experiences"],
         "intake_gaps": intake_gaps(participant, has_languages=bool(timeline.also["languages"])),
         "note_form": forms.pop("note_form", None) or CaseNoteForm(),

@@ -4,7 +4,7 @@ joined to the "employers" namespace (see fallmanagement/urls.py)."""
 
 from django.urls import path
 
-from . import casefile, employers, myweek, stammblatt
+from . import casefile, documents, employers, myweek, stammblatt
 
 participant_urlpatterns = [
     path("<int:pk>/", casefile.detail, name="detail"),
@@ -31,6 +31,17 @@ participant_urlpatterns = [
     path("<int:pk>/notizen/<int:note_pk>/korrigieren/", casefile.note_edit, name="note_edit"),
     path("<int:pk>/status/", casefile.status_change, name="status_change"),
     path("<int:pk>/stammblatt.pdf", stammblatt.stammblatt_pdf, name="stammblatt"),
+    path("<int:pk>/dokumente/neu/", documents.document_add, name="document_add"),
+    path(
+        "<int:pk>/dokumente/<int:document_pk>/",
+        documents.document_download,
+        name="document_download",
+    ),
+    path(
+        "<int:pk>/dokumente/<int:document_pk>/loeschen/",
+        documents.document_delete,
+        name="document_delete",
+    ),
     # "Meine Woche" (start page): the full lists and ticking a follow-up off in place.
     path("woche/<slug:key>/", myweek.full_list, name="week_list"),
     path(

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from participants.models import Participant
-from placements.models import Assessment, CheckIn, Placement
+from placements.models import Assessment, CheckIn, Document, Placement
 
 from .history import participant_history, purge_participant_history
 from .models import AccessLog, SecurityEvent
@@ -77,6 +77,7 @@ def art15_data(participant: Participant) -> dict:
         "assessments": _section(
             Assessment, Assessment.objects.filter(placement_id__in=placement_ids)
         ),
+        "documents": _section(Document, p.documents.order_by("uploaded_at", "pk")),
     }
     history = [
         {
@@ -190,6 +191,8 @@ def anonymise(participant: Participant) -> None:
         placements.update(**_blank_text(Placement, PLACEMENT_TEXT_FIELDS))
         CheckIn.objects.filter(placement__participant=p).update(with_whom="", issues="")
         Assessment.objects.filter(placement__participant=p).update(comments="")
+        # Uploaded files are personal data through and through: row and file go.
+        Document.objects.filter(participant=p).delete()
         # The trail of the old values would undo the anonymisation: purge it (privileged).
         purge_participant_history(p.pk)
         SecurityEvent.objects.create(

@@ -35,7 +35,7 @@ from participants.models import (
     StatusChange,
     VocationalExperience,
 )
-from placements.models import Assessment, CheckIn, Placement
+from placements.models import Assessment, CheckIn, Document, Placement
 
 APP_LABEL = "privacy"
 APPEND_ONLY = "append_only"
@@ -138,6 +138,7 @@ PARTICIPANT_CHILDREN = (
     FollowUp,
     RecognitionProcedure,
     Placement,
+    Document,
 )
 PLACEMENT_CHILDREN = (CheckIn, Assessment)
 
