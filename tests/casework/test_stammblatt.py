@@ -145,5 +145,5 @@ def test_stammblatt_query_count_does_not_grow(caseworker_client, complete):
 def test_print_styles_hide_navigation_buttons_and_forms():
     css = Path(finders.find("css/app.css")).read_text(encoding="utf-8")
     print_block = css[css.index("@media print") :]
-    for selector in ("nav", "form", ".btn", "button", ".d-print-none"):
+    for selector in ("nav", "form", ".btn", "button", "details", ".d-print-none"):
         assert selector in print_block.split("display: none")[0]

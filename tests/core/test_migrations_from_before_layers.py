@@ -101,6 +101,12 @@ def old_database(django_db_blocker):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+# Tables of models added after the layering (and the permissions/content types that come
+# with every new model): the old rows must all be there, the new tables may be added.
+ADDED_LATER = {"placements_document", "fallmanagement_documentevent"}
+GROW_WITH_NEW_MODELS = {"auth_permission", "django_content_type"}
+
+
 def test_database_of_the_old_code_migrates_forward_keeping_every_row(old_database):
     conninfo, url = old_database
     expected = json.loads((DATA / "pre_layers_counts.json").read_text())
@@ -122,9 +128,12 @@ def test_database_of_the_old_code_migrates_forward_keeping_every_row(old_databas
     for table, rows in expected.items():
         if table == "django_migrations":
             assert after[table] > rows
+        elif table in GROW_WITH_NEW_MODELS:
+            assert after[table] >= rows, table
         else:
             assert after[table] == rows, table
-    assert set(after) == set(expected)  # no table added or lost
+    assert set(expected) <= set(after)  # no table lost
+    assert set(after) - set(expected) <= ADDED_LATER  # only tables of later migrations
 
     old_triggers = {
         (table, re.sub(r"_[0-9a-f]{5}$", "", name))
@@ -132,7 +141,9 @@ def test_database_of_the_old_code_migrates_forward_keeping_every_row(old_databas
             line.split("|") for line in (DATA / "pre_layers_triggers.txt").read_text().split()
         )
     }
-    assert _triggers(conninfo) == old_triggers  # the audit trail and append-only triggers
+    triggers = _triggers(conninfo)
+    assert old_triggers <= triggers  # the audit trail and append-only triggers
+    assert {table for table, _name in triggers - old_triggers} <= ADDED_LATER
 
     with psycopg.connect(conninfo) as conn:
         labels = {row[0] for row in conn.execute("SELECT app_label FROM django_content_type")}
