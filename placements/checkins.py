@@ -30,7 +30,7 @@ DEFAULT_CHECKIN_PLAN: dict[str, tuple[float, ...]] = {
 def checkin_plan() -> dict[str, tuple[float, ...]]:
     """The plan in force: the defaults, overridden per kind by settings.PLACEMENT_CHECKIN_PLAN."""
     plan = dict(DEFAULT_CHECKIN_PLAN)
-    for kind, points in getattr(settings, "PLACEMENT_CHECKIN_PLAN", {}).items():
+    for kind, points in settings.PLACEMENT_CHECKIN_PLAN.items():
         plan[kind] = tuple(sorted(float(p) for p in points if 0 <= float(p) <= 1))
     return plan
 

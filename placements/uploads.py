@@ -21,7 +21,7 @@ ALLOWED_TYPES = {PDF: "PDF", JPEG: "JPEG", PNG: "PNG", DOCX: "DOCX", ODT: "ODT"}
 
 
 def max_upload_bytes() -> int:
-    return getattr(settings, "DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
+    return settings.DOCUMENT_MAX_BYTES
 
 
 def detect_type(upload: UploadedFile) -> str | None:
