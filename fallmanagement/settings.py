@@ -209,7 +209,15 @@ STORAGES = {
         )
     },
 }
+# Uploaded documents (placements.Document): stored through STORAGES["default"] under random
+# names, outside the web root, served only by the permission-checked download view. With
+# several app servers, point STORAGES["default"] at a shared S3-compatible object store
+# (django-storages, not installed here).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_MB", "20")) * 1024 * 1024
+# Check-in plan per placement kind: {kind: (fraction of the period, ...)}; kinds not named keep
+# the defaults of placements.checkins (internship: first week, middle, last week).
+PLACEMENT_CHECKIN_PLAN: dict[str, tuple[float, ...]] = {}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -1,12 +1,15 @@
 """Forms of the case file page: notes, goals, follow-ups, recognition procedures and the
 status change (which only offers the transitions the workflow allows)."""
 
+import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from employers.models import NetworkPartner
+from fallmanagement.core.locking import VersionedFormMixin
 from fallmanagement.core.widgets import BLANK_LABEL
 
 from . import workflow
@@ -32,6 +35,29 @@ def _not_in_future(value, message):
 
 
 class CaseNoteForm(forms.ModelForm):
+    """A note and, optionally, its follow-up ("in 1/2/4 Wochen" or a free date) in one form."""
+
+    FOLLOWUP_CHOICES = [
+        ("", _("keine")),
+        ("7", _("in 1 Woche")),
+        ("14", _("in 2 Wochen")),
+        ("28", _("in 4 Wochen")),
+        ("datum", _("am …")),
+    ]
+
+    followup_subject = forms.CharField(
+        label=_("Wiedervorlage: was ist zu tun?"), max_length=300, required=False
+    )
+    followup_in = forms.ChoiceField(
+        label=_("Wiedervorlage fällig"),
+        choices=FOLLOWUP_CHOICES,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    followup_due_on = forms.DateField(
+        label=_("Wiedervorlage am"), required=False, widget=DateInput()
+    )
+
     class Meta:
         model = CaseNote
         fields = [
@@ -64,6 +90,54 @@ class CaseNoteForm(forms.ModelForm):
         if minutes is not None and not 1 <= minutes <= 600:
             raise ValidationError(_("Bitte eine Dauer zwischen 1 und 600 Minuten angeben."))
         return minutes
+
+    def clean(self):
+        cleaned = super().clean()
+        subject = cleaned.get("followup_subject", "").strip()
+        when = cleaned.get("followup_in", "")
+        due_on = cleaned.get("followup_due_on")
+        if when == "datum" and not due_on:
+            self.add_error("followup_due_on", _("Bitte das Datum der Wiedervorlage angeben."))
+        elif when == "datum" and due_on < timezone.localdate():
+            self.add_error(
+                "followup_due_on", _("Eine Wiedervorlage kann nicht in der Vergangenheit liegen.")
+            )
+        if subject and not when:
+            self.add_error("followup_in", _("Bitte angeben, wann die Wiedervorlage fällig ist."))
+        if when and not subject:
+            self.add_error("followup_subject", _("Bitte angeben, was zu tun ist."))
+        return cleaned
+
+    def followup_due(self):
+        """The follow-up's due date, or None when the note has none."""
+        when = self.cleaned_data.get("followup_in")
+        if not when or not self.cleaned_data.get("followup_subject", "").strip():
+            return None
+        if when == "datum":
+            return self.cleaned_data["followup_due_on"]
+        return timezone.localdate() + datetime.timedelta(days=int(when))
+
+
+class NoteCorrectionForm(VersionedFormMixin, forms.ModelForm):
+    """The author corrects the text on the day it was written."""
+
+    class Meta:
+        model = CaseNote
+        fields = ["text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 6})}
+
+
+class NoteAddendumForm(VersionedFormMixin, forms.ModelForm):
+    """Later the author adds an addendum; the original text stays as written."""
+
+    class Meta:
+        model = CaseNote
+        fields = ["addendum"]
+        widgets = {"addendum": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["addendum"].required = True
 
 
 class GoalForm(forms.ModelForm):

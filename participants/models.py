@@ -450,6 +450,12 @@ class CaseNote(models.Model):
         verbose_name=_("Verfasst von"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Corrections keep history: the author corrects the text on the day it was written
+    # (corrected_at), later only adds an addendum (Nachtrag); the audit trail keeps old texts.
+    corrected_at = models.DateTimeField(_("Korrigiert am"), null=True, blank=True)
+    addendum = models.TextField(_("Nachtrag"), blank=True)
+    addendum_at = models.DateTimeField(_("Nachtrag am"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["-date", "-created_at"]
@@ -573,6 +579,15 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    @property
+    def needs_whereabouts(self) -> bool:
+        """The whereabouts follow-ups are ticked off with where the person went."""
+        return self.kind in (self.Kind.WHEREABOUTS_4W, self.Kind.WHEREABOUTS_6M)
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_on is not None
 
 
 class RecognitionProcedure(models.Model):

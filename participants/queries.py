@@ -56,27 +56,42 @@ def _normalise(terms: list[str]) -> list[tuple[str, str]]:
         return [(plain, key) for plain, key in cursor.fetchall()]
 
 
-def search(queryset: QuerySet, text: str) -> QuerySet:
+def search(queryset: QuerySet, text: str, *, whole_words: bool = False) -> QuerySet:
     """Filter `queryset` to participants matching every term of `text`, annotated with
-    `search_rank` (higher is better). An empty text returns the queryset unchanged."""
+    `search_rank` (higher is better). An empty text returns the queryset unchanged.
+
+    The caseload search matches the start of a name (typing "kowal" finds Kovalenko); the
+    duplicate check (`whole_words`) only whole names, spelled alike or as a variant."""
     normalised = _normalise(search_terms(text))
+    # A term whose key is empty is a particle (al-, el-, ar- …: see fm_name_key); with other
+    # terms it is left out, so "Al-Hassan" finds "El Hassan", "Alhassan" and "Hassan".
+    if any(key for _plain, key in normalised):
+        normalised = [(plain, key) for plain, key in normalised if key]
     if not normalised:
         return queryset
     ranks = []
     for plain, key in normalised:
         similarity = TrigramWordSimilarity(Value(plain), "search_name")
-        condition = Q(search_name__contains=plain)
+        if whole_words:
+            condition = Q(search_name__regex=rf"\m{re.escape(plain)}\M")
+        else:
+            condition = Q(search_name__contains=plain)
         key_match = None
-        if len(key) >= 2 and " " not in key:
-            key_match = Q(name_keys__contains=f" {key}")
+        parts = key.split()
+        if parts and all(len(part) >= 2 for part in parts):
+            # A compound gives several keys ("Abdulrahman" -> "abd rahmn"): each must match.
+            key_match = Q()
+            for part in parts:
+                key_match &= Q(name_keys__contains=f" {part} " if whole_words else f" {part}")
             condition |= key_match
         # `%>` (pg_trgm.word_similarity_threshold, default 0.6) can use the GIN index.
-        condition |= Q(search_name__trigram_word_similar=plain)
+        if not whole_words:
+            condition |= Q(search_name__trigram_word_similar=plain)
         name = f"_sim_{len(ranks)}"
         queryset = queryset.filter(condition).annotate(**{name: similarity})
         # Spelling closest to the term first; a whole-word phonetic match adds a bonus.
         bonus = (
-            Case(When(Q(name_keys__contains=f" {key} "), then=Value(0.5)), default=Value(0.0))
+            Case(When(Q(name_keys__contains=f" {parts[0]} "), then=Value(0.5)), default=Value(0.0))
             if key_match is not None
             else Value(0.0)
         )
@@ -87,13 +102,31 @@ def search(queryset: QuerySet, text: str) -> QuerySet:
     return queryset.annotate(search_rank=total)
 
 
-def possible_duplicates(first_name: str, last_name: str, date_of_birth) -> QuerySet:
-    """Participants in the WHOLE table with a similar name and the same date of birth.
+def possible_duplicates(
+    first_name: str, last_name: str, date_of_birth, country_of_origin: str = ""
+) -> QuerySet:
+    """Participants in the WHOLE table with the same name or a variant of it (whole names:
+    see `search`) and either the same date of birth, or the same country of origin and a year
+    of birth within one year or unknown (a second "Zahra Rahimi" from Afghanistan with another
+    birth date gets a hint, never a block).
 
     Callers show only that a duplicate exists, and link only to those the user may see.
     """
-    if not date_of_birth:
+    candidates = Q()
+    if date_of_birth:
+        candidates |= Q(date_of_birth=date_of_birth)
+    if country_of_origin:
+        near = Q()  # the new person's birth date unknown: any year
+        if date_of_birth:
+            year = date_of_birth.year
+            near = Q(date_of_birth__isnull=True) | Q(
+                date_of_birth__year__range=(year - 1, year + 1)
+            )
+        candidates |= Q(country_of_origin=country_of_origin) & near
+    if not candidates:
         return Participant.objects.none()
     return search(
-        Participant.objects.filter(date_of_birth=date_of_birth), f"{first_name} {last_name}"
+        Participant.objects.filter(candidates),
+        f"{first_name} {last_name}",
+        whole_words=True,
     ).order_by("-search_rank", "pk")

@@ -124,7 +124,12 @@ def _save_all(form, formsets) -> Participant:
 def _duplicate_warnings(user, form) -> list[dict]:
     data = form.cleaned_data
     found = list(
-        possible_duplicates(data["first_name"], data["last_name"], data.get("date_of_birth"))[:10]
+        possible_duplicates(
+            data["first_name"],
+            data["last_name"],
+            data.get("date_of_birth"),
+            data.get("country_of_origin") or "",
+        )[:10]
     )
     if not found:
         return []
@@ -150,13 +155,19 @@ def create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and all_valid([form, *formsets]):
         duplicates = _duplicate_warnings(request.user, form)
         if duplicates and not form.cleaned_data.get("confirm_duplicate"):
-            form.add_error(
-                "confirm_duplicate",
-                _(
+            born = form.cleaned_data.get("date_of_birth")
+            if any(d["participant"].date_of_birth == born for d in duplicates if born):
+                message = _(
                     "Es gibt bereits eine Person mit ähnlichem Namen und demselben "
                     "Geburtsdatum. Bitte prüfen Sie das und bestätigen Sie „Trotzdem anlegen“."
-                ),
-            )
+                )
+            else:
+                message = _(
+                    "Es gibt bereits eine Person mit ähnlichem Namen aus demselben Herkunftsland "
+                    "mit ähnlichem oder unbekanntem Geburtsjahr. Bitte prüfen Sie das und "
+                    "bestätigen Sie „Trotzdem anlegen“."
+                )
+            form.add_error("confirm_duplicate", message)
         else:
             try:
                 participant = _save_all(form, formsets)

@@ -8,12 +8,12 @@ state before the pause); a closed case can be reopened. Every change is a Status
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import FollowUp, GermanLevelRecord, Participant, StatusChange
+from .models import CaseNote, FollowUp, GermanLevelRecord, Participant, StatusChange
 
 S = Participant.Status
 
@@ -142,3 +142,60 @@ def record_german_level(
             participant.german_level = level
             participant.version = locked.version + 1
     return record
+
+
+def tick_followup(followup: FollowUp, user, whereabouts: str = "") -> None:
+    """Mark a follow-up as done today by `user` (whereabouts for the whereabouts kinds)."""
+    if followup.needs_whereabouts and not whereabouts:
+        raise ValidationError(_("Bitte den Verbleib angeben."))
+    followup.done_on = timezone.localdate()
+    followup.done_by = user
+    followup.whereabouts = whereabouts
+    followup.save(update_fields=["done_on", "done_by", "whereabouts"])
+
+
+def reopen_followup(followup: FollowUp) -> None:
+    """Undo a tick made by mistake: the follow-up is open again (the audit trail keeps who
+    ticked it when)."""
+    followup.done_on = None
+    followup.done_by = None
+    followup.whereabouts = ""
+    followup.save(update_fields=["done_on", "done_by", "whereabouts"])
+
+
+def note_correction_mode(note: CaseNote, user) -> str:
+    """How `user` may change a note: "korrektur" (the author, on the day it was written: the
+    text itself) or "nachtrag" (the author, later: an addendum). Nobody else changes a note."""
+    if user.pk is None or note.author_id != user.pk:
+        raise PermissionDenied(_("Nur die Verfasser:in kann eine Gesprächsnotiz korrigieren."))
+    written_on = timezone.localdate(note.created_at)
+    return "korrektur" if written_on == timezone.localdate() else "nachtrag"
+
+
+def mark_note_corrected(note: CaseNote, mode: str) -> None:
+    """Stamp the correction or the addendum (called before the versioned save)."""
+    if mode == "korrektur":
+        note.corrected_at = timezone.now()
+    else:
+        note.addendum_at = timezone.now()
+
+
+def intake_gaps(participant: Participant, *, has_languages: bool = True) -> list[str]:
+    """What an incomplete intake still lacks for the next step (the case file's completeness
+    hint and the Stammblatt): consent first, then what planning an internship needs."""
+    gaps = []
+    if not participant.has_consent:
+        gaps.append(_("Einwilligung in die Datenverarbeitung"))
+    if not participant.date_of_birth:
+        gaps.append(_("Geburtsdatum"))
+    if not participant.residence_status:
+        gaps.append(_("Aufenthaltsstatus"))
+    if participant.needs_work_permit and participant.work_permit != Participant.WorkPermit.YES:
+        gaps.append(_("Beschäftigungserlaubnis der Ausländerbehörde (vor einem Praktikum)"))
+    if not participant.german_level:
+        gaps.append(_("Deutschniveau (vor der Praktikumsplanung)"))
+    if not (participant.phone or participant.email or participant.street):
+        gaps.append(_("Kontakt: Telefon, E-Mail oder Anschrift"))
+    if not has_languages:
+        gaps.append(_("Sprachen"))
+    return gaps

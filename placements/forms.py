@@ -3,6 +3,7 @@ the assessment and the outcome."""
 
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,8 +19,8 @@ from fallmanagement.core.widgets import (
 from participants.models import Participant
 from participants.workflow import allowed_transitions
 
-from . import rules
-from .models import Assessment, CheckIn, Placement
+from . import rules, uploads
+from .models import Assessment, CheckIn, Document, Placement
 
 
 class DateInput(forms.DateInput):
@@ -352,3 +353,26 @@ class OutcomeForm(GermanBlankChoiceMixin, forms.Form):
                     },
                 )
         return data
+
+
+class DocumentForm(forms.ModelForm):
+    """Upload a document; the file is checked by its content (placements.uploads)."""
+
+    class Meta:
+        model = Document
+        fields = ["kind", "title", "file"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["accept"] = ",".join(
+            [".pdf", ".jpg", ".jpeg", ".png", ".docx", ".odt"]
+        )
+        self.fields["file"].help_text = _("PDF, JPEG, PNG, DOCX oder ODT, höchstens %(limit)s.") % {
+            "limit": filesizeformat(uploads.max_upload_bytes())
+        }
+        self.content_type = None
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        self.content_type = uploads.check_upload(upload)
+        return upload

@@ -6,14 +6,17 @@ rules as friendly German form errors (details and the start rules live in `rules
 """
 
 import datetime
+import uuid
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Func, Q
 from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from employers.models import ContactPerson, Employer
@@ -422,5 +425,73 @@ class Assessment(models.Model):
         return f"{self.placement} – {self.assessed_on:%d.%m.%Y}"
 
 
+def _random_document_name(instance, filename: str) -> str:
+    """A random storage name: the original name (often a person's name) stays in the row."""
+    return f"dokumente/{uuid.uuid4().hex}"
+
+
+class Document(models.Model):
+    """A file on a case, optionally on one of its placements (signed agreement, insurance
+    confirmation, recognition decision, certificates). Stored through STORAGES["default"]
+    under a random name, served only by the permission-checked, access-logged download view
+    (fallmanagement.casework.documents); deleting the row deletes the file (see below)."""
+
+    class Kind(models.TextChoices):
+        AGREEMENT = "vereinbarung", _("Unterschriebene Vereinbarung")
+        INSURANCE = "unfallversicherung", _("Bestätigung der Unfallversicherung")
+        RECOGNITION = "anerkennungsbescheid", _("Anerkennungsbescheid")
+        CERTIFICATE = "nachweis", _("Zeugnis / Nachweis")
+        RESIDENCE = "aufenthaltsdokument", _("Aufenthaltsdokument")
+        OTHER = "sonstiges", _("Sonstiges")
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="documents", verbose_name=_("Fall")
+    )
+    placement = models.ForeignKey(
+        Placement,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("Einsatz"),
+    )
+    kind = models.CharField(_("Art"), max_length=30, choices=Kind.choices)
+    title = models.CharField(_("Bezeichnung"), max_length=200, blank=True)
+    file = models.FileField(_("Datei"), upload_to=_random_document_name, max_length=200)
+    original_name = models.CharField(_("Dateiname"), max_length=255)
+    content_type = models.CharField(_("Dateityp"), max_length=100)
+    size = models.PositiveIntegerField(_("Größe (Bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Hochgeladen von"),
+    )
+    uploaded_at = models.DateTimeField(_("Hochgeladen am"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        verbose_name = _("Dokument")
+        verbose_name_plural = _("Dokumente")
+        indexes = [models.Index(fields=["participant", "-uploaded_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="document_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.get_kind_display()
+
+
+@receiver(post_delete, sender=Document)
+def _delete_document_file(sender, instance: Document, **kwargs) -> None:
+    """Deleting the row (also by cascade: erasure, placement deleted) deletes the file, once
+    the transaction has committed (a rolled-back delete keeps it)."""
+    name, storage = instance.file.name, instance.file.storage
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
 # The audit trail records every insert, update and delete of these (see privacy.history).
-record_history(Placement, CheckIn, Assessment)
+record_history(Placement, CheckIn, Assessment, Document)

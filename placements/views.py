@@ -195,6 +195,8 @@ def _detail_context(request, placement: Placement, **overrides) -> dict:
         "start_problems": start_problems,
         "outcome_form": outcome_form,
         "follow_ons": placement.follow_ons.all(),
+        "documents": placement.documents.order_by("-uploaded_at", "-pk"),
+        "can_work": has_role(request.user, Role.CASEWORK) and placement.participant.has_consent,
         "can_edit": has_role(request.user, Role.CASEWORK),
         "transition_errors": overrides.pop("transition_errors", None),
     }

@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from fallmanagement.imports.models import ImportKind, ImportRun
 from fallmanagement.reports.models import IssuedReport, ReportJob
+from placements.models import Document
 
 from .factories import EmployerFactory, FollowUpFactory, NetworkPartnerFactory, PlacementFactory
 from .offers.factories import ReferralFactory
@@ -81,11 +82,24 @@ def world(caseworker, reporter, participant):
         format="pdf",
     )
     referral = ReferralFactory(participant=participant)
+    note = participant.notes.create(
+        date=datetime.date(2026, 1, 5), contact_kind="telefon", text="Anruf", author=caseworker
+    )
+    document = Document.objects.create(
+        participant=participant,
+        kind=Document.Kind.OTHER,
+        file="dokumente/0123456789abcdef0123456789abcdef",
+        original_name="a.pdf",
+        content_type="application/pdf",
+        size=1,
+    )
     return {
         "participant": participant,
         "placement": placement,
         "referral": referral,
         "offer": referral.offer,
+        "note": note,
+        "document": document,
         "employer": EmployerFactory(),
         "network": NetworkPartnerFactory(),
         "followup": followup,
@@ -109,7 +123,9 @@ def _kwargs(name: str, pattern: URLPattern, world) -> dict:
     kwargs = {}
     for key in pattern.pattern.converters:
         if key == "pk":
-            if namespace in ("participants", "privacy"):
+            if short.startswith("week_followup"):
+                value = world["followup"].pk
+            elif namespace in ("participants", "privacy"):
                 value = world["participant"].pk
             elif namespace == "placements":
                 value = world["placement"].pk
@@ -135,6 +151,12 @@ def _kwargs(name: str, pattern: URLPattern, world) -> dict:
             value = "laufen"
         elif key == "fmt":
             value = "csv"
+        elif key == "note_pk":
+            value = world["note"].pk
+        elif key == "document_pk":
+            value = world["document"].pk
+        elif key == "key":
+            value = "faellig"  # a list of "Meine Woche": the user's own cases only
         else:
             raise AssertionError(f"{name}: no value for <{key}>, extend _kwargs")
         kwargs[key] = value
@@ -210,6 +232,7 @@ def test_second_caseworker_gets_404_on_the_first_caseworkers_case(other_casework
             "participants:create",
             "participants:caseload_export",
             "placements:board",
+            "participants:week_list",  # lists the user's own cases only (tested in test_myweek)
         ):
             continue
         if name == "placements:create":

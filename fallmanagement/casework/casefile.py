@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fallmanagement.core.accesslog import AccessAction, log_access
+from fallmanagement.core.locking import StaleObjectError, handle_stale, save_versioned
 from fallmanagement.core.roles import Role, has_role, role_required
 from offers.models import Referral
 from participants.casefile_forms import (
@@ -23,11 +24,20 @@ from participants.casefile_forms import (
     FollowUpForm,
     GoalCloseForm,
     GoalForm,
+    NoteAddendumForm,
+    NoteCorrectionForm,
     RecognitionForm,
     StatusChangeForm,
 )
-from participants.models import FollowUp, Goal, Participant, RecognitionProcedure
+from participants.models import CaseNote, FollowUp, Goal, Participant, RecognitionProcedure
 from participants.recognition import sync_recognition_followups
+from participants.workflow import (
+    intake_gaps,
+    mark_note_corrected,
+    note_correction_mode,
+    reopen_followup,
+    tick_followup,
+)
 from placements.models import Placement
 from placements.queries import placements_of_participant
 
@@ -143,6 +153,9 @@ def _context(request: HttpRequest, participant: Participant, **forms) -> dict:
             .select_related("offer__partner")
             .order_by("proposed_on", "pk"),
             "german_levels": participant.german_levels.order_by("-attested_on", "-pk")[:10],
+            "languages": participant.languages.order_by("language", "pk"),
+            "experiences": participant.experiences.select_related("kldb_group").order_by("pk"),
+            "documents": participant.documents.order_by("-uploaded_at", "-pk")[:50],
         },
     )
     open_followups = timeline.also["open_followups"]
@@ -173,6 +186,10 @@ def _context(request: HttpRequest, participant: Participant, **forms) -> dict:
         "current_placement": current,
         "next_placement": upcoming,
         "permit_warnings": permit_warnings(participant, today),
+        "languages": timeline.also["languages"],
+        "documents": timeline.also["documents"],
+        "experiences": timeline.also["experiences"],
+        "intake_gaps": intake_gaps(participant, has_languages=bool(timeline.also["languages"])),
         "note_form": forms.pop("note_form", None) or CaseNoteForm(),
         "goal_form": forms.pop("goal_form", None) or GoalForm(),
         "followup_form": forms.pop("followup_form", None) or FollowUpForm(),
@@ -238,8 +255,57 @@ def _add_owned(request, pk, form_class, form_key, message, owner_field):
 @role_required(Role.CASEWORK)
 @require_POST
 def note_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """A note, and with it (optionally) its follow-up: both or neither are saved."""
+
+    def build(form, participant):
+        with transaction.atomic():
+            form.instance.participant = participant
+            form.instance.author = request.user
+            note = form.save()
+            due_on = form.followup_due()
+            if due_on is not None:
+                FollowUp.objects.create(
+                    participant=participant,
+                    due_on=due_on,
+                    subject=form.cleaned_data["followup_subject"].strip(),
+                    created_by=request.user,
+                )
+        return note
+
     message = _("Gesprächsnotiz gespeichert.")
-    return _add_owned(request, pk, CaseNoteForm, "note_form", message, "author")
+    return _add(request, pk, CaseNoteForm, "note_form", message, build=build)
+
+
+@role_required(Role.CASEWORK)
+def note_edit(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
+    """The author corrects a note on the day it was written, later adds an addendum; the old
+    text stays in the audit trail. Anybody else: 403 (the note itself is visible to them)."""
+    participant = _participant(request, pk)
+    note = get_object_or_404(CaseNote.objects.filter(participant=participant), pk=note_pk)
+    mode = note_correction_mode(note, request.user)
+    form_class = NoteCorrectionForm if mode == "korrektur" else NoteAddendumForm
+    form = form_class(request.POST or None, instance=note, prefix="note-edit")
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            mark_note_corrected(form.instance, mode)
+            try:
+                save_versioned(form)
+            except StaleObjectError:
+                handle_stale(form)
+            else:
+                messages.success(
+                    request,
+                    _("Notiz korrigiert.") if mode == "korrektur" else _("Nachtrag gespeichert."),
+                )
+                return redirect(reverse("participants:detail", args=[pk]) + f"#notiz-{note.pk}")
+        status = 422
+    return render(
+        request,
+        "participants/note_edit.html",
+        {"participant": participant, "note": note, "form": form, "mode": mode},
+        status=status,
+    )
 
 
 @role_required(Role.CASEWORK)
@@ -335,11 +401,20 @@ def followup_done(request: HttpRequest, pk: int, followup_pk: int) -> HttpRespon
     form = FollowUpDoneForm(request.POST, followup=followup, prefix=f"done-{followup.pk}")
     if not form.is_valid():
         return _render_casefile(request, participant, status=422, done_form=form)
-    followup.done_on = timezone.localdate()
-    followup.done_by = request.user
-    followup.whereabouts = form.cleaned_data["whereabouts"]
-    followup.save(update_fields=["done_on", "done_by", "whereabouts"])
+    tick_followup(followup, request.user, form.cleaned_data["whereabouts"])
     return _done(request, participant, _("Wiedervorlage erledigt."))
+
+
+@role_required(Role.CASEWORK)
+@require_POST
+def followup_reopen(request: HttpRequest, pk: int, followup_pk: int) -> HttpResponse:
+    """A follow-up ticked by mistake is open again (who ticked it stays in the audit trail)."""
+    participant = _participant(request, pk)
+    followup = get_object_or_404(
+        FollowUp.objects.filter(participant=participant, done_on__isnull=False), pk=followup_pk
+    )
+    reopen_followup(followup)
+    return _done(request, participant, _("Wiedervorlage wieder offen."))
 
 
 @role_required(Role.CASEWORK)

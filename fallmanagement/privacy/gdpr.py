@@ -9,10 +9,11 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from offers.models import Referral
 from participants.models import Participant
-from placements.models import Assessment, CheckIn, Placement
+from placements.models import Assessment, CheckIn, Document, Placement
 
 from .history import participant_history, purge_participant_history
 from .models import AccessLog, SecurityEvent
@@ -81,6 +82,7 @@ def art15_data(participant: Participant) -> dict:
         "assessments": _section(
             Assessment, Assessment.objects.filter(placement_id__in=placement_ids)
         ),
+        "documents": _section(Document, p.documents.order_by("uploaded_at", "pk")),
     }
     history = [
         {
@@ -110,6 +112,157 @@ def art15_data(participant: Participant) -> dict:
     return {
         "generated_at": timezone.now().isoformat(),
         "controller": settings.PROGRAMME["organisation"],
+        "participant_id": p.pk,
+        "sections": sections,
+        "history": history,
+        "access_log": accesses,
+    }
+
+
+# --- Art. 15 for the person: readable (PDF) -------------------------------------------------
+
+# Columns that mean nothing to the person (technical keys, search columns, storage names).
+HIDDEN_FIELDS = {"id", "version", "participant", "search_name", "name_keys", "file"}
+
+
+def _readable(obj: models.Model, field: models.Field) -> str:
+    """One value as the person reads it: names instead of ids, ja/nein, dd.mm.yyyy, local
+    time, the German label of a choice; "–" for nothing."""
+    value = getattr(obj, field.attname)
+    if value is None or value == "":
+        return "–"
+    if field.is_relation:
+        related = getattr(obj, field.name)
+        if hasattr(related, "get_full_name"):
+            return related.get_full_name() or related.get_username()
+        return str(related)
+    if getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return _("ja") if value else _("nein")
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, datetime.date):
+        return value.strftime("%d.%m.%Y")
+    if hasattr(value, "name") and hasattr(value, "code"):  # a country
+        return str(value.name)
+    return str(value)
+
+
+def _readable_section(model: type[models.Model], rows) -> dict:
+    fields = [
+        f for f in model._meta.concrete_fields if f.name not in HIDDEN_FIELDS and not f.generated
+    ]
+    return {
+        "title": str(model._meta.verbose_name_plural),
+        "records": [[(str(f.verbose_name), _readable(row, f)) for f in fields] for row in rows],
+    }
+
+
+def _readable_plain(value) -> str:
+    """A value of the audit trail (already plain: ISO dates, booleans) for the person."""
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return _("ja") if value else _("nein")
+    if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
+        try:
+            if len(value) == 10:
+                return datetime.date.fromisoformat(value).strftime("%d.%m.%Y")
+            return _local(value)
+        except ValueError:
+            return value
+    return str(value)
+
+
+def _local(value: str | None) -> str:
+    if not value:
+        return "–"
+    moment = datetime.datetime.fromisoformat(value)
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return moment.strftime("%d.%m.%Y %H:%M")
+
+
+def art15_readable(participant: Participant) -> dict:
+    """The Art. 15 information for the person (PDF): grouped by topic, German labels, names
+    instead of ids, ja/nein, local dates; the JSON export keeps field names and ISO values
+    for machines."""
+    p = participant
+    placements = list(
+        Placement.objects.filter(participant=p)
+        .select_related("employer", "kldb_group", "supervisor", "created_by", "follows")
+        .order_by("planned_start")
+    )
+    ids = [pl.pk for pl in placements]
+    person = _readable_section(Participant, [p])
+    person["records"][0] += [
+        (
+            str(_("Interessen (Berufsbereiche)")),
+            ", ".join(map(str, p.interest_groups.all())) or "–",
+        ),
+        (
+            str(_("Freigegeben für")),
+            ", ".join(u.get_full_name() or u.get_username() for u in p.shared_with.all()) or "–",
+        ),
+    ]
+    sections = [
+        person,
+        _readable_section(p.languages.model, p.languages.all()),
+        _readable_section(
+            p.experiences.model, p.experiences.select_related("kldb_group").order_by("pk")
+        ),
+        _readable_section(p.notes.model, p.notes.select_related("author").order_by("date", "pk")),
+        _readable_section(
+            p.status_changes.model, p.status_changes.select_related("changed_by").order_by("pk")
+        ),
+        _readable_section(p.goals.model, p.goals.select_related("author").order_by("pk")),
+        _readable_section(
+            p.followups.model,
+            p.followups.select_related("done_by", "created_by").order_by("due_on", "pk"),
+        ),
+        _readable_section(
+            p.recognitions.model, p.recognitions.select_related("network_partner").order_by("pk")
+        ),
+        _readable_section(Placement, placements),
+        _readable_section(
+            CheckIn,
+            CheckIn.objects.filter(placement_id__in=ids).select_related("placement", "author"),
+        ),
+        _readable_section(
+            Assessment,
+            Assessment.objects.filter(placement_id__in=ids).select_related(
+                "placement", "recorded_by"
+            ),
+        ),
+        _readable_section(
+            Document, p.documents.select_related("placement", "uploaded_by").order_by("pk")
+        ),
+    ]
+    data = art15_data(p)
+    history = [
+        {
+            "at": _local(e["at"]),
+            "record": e["record"],
+            "event": {
+                "insert": _("angelegt"),
+                "update": _("geändert"),
+                "delete": _("gelöscht"),
+            }.get(e["event"], e["event"]),
+            "user": e["user"] or "–",
+            "changes": [
+                {
+                    "field": c["field"],
+                    "old": _readable_plain(c["old"]),
+                    "new": _readable_plain(c["new"]),
+                }
+                for c in e["changes"]
+            ],
+        }
+        for e in data["history"]
+    ]
+    accesses = [{**a, "at": _local(a["at"])} for a in data["access_log"]]
+    return {
         "participant_id": p.pk,
         "sections": sections,
         "history": history,
@@ -196,6 +349,8 @@ def anonymise(participant: Participant) -> None:
         placements.update(**_blank_text(Placement, PLACEMENT_TEXT_FIELDS))
         CheckIn.objects.filter(placement__participant=p).update(with_whom="", issues="")
         Assessment.objects.filter(placement__participant=p).update(comments="")
+        # Uploaded files are personal data through and through: row and file go.
+        Document.objects.filter(participant=p).delete()
         # The trail of the old values would undo the anonymisation: purge it (privileged).
         purge_participant_history(p.pk)
         SecurityEvent.objects.create(

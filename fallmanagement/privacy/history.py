@@ -37,7 +37,7 @@ from participants.models import (
     StatusChange,
     VocationalExperience,
 )
-from placements.models import Assessment, CheckIn, Placement
+from placements.models import Assessment, CheckIn, Document, Placement
 
 APP_LABEL = "privacy"
 APPEND_ONLY = "append_only"
@@ -142,6 +142,7 @@ PARTICIPANT_CHILDREN = (
     GermanLevelRecord,
     Referral,
     Placement,
+    Document,
 )
 PLACEMENT_CHILDREN = (CheckIn, Assessment)
 

@@ -3,6 +3,7 @@
 import json
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
@@ -91,9 +92,7 @@ def art15_json(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.ADMINISTRATION)
 def art15_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     participant = _participant(request, pk)
-    data = gdpr.art15_data(participant)
-    from django.conf import settings
-
+    data = gdpr.art15_readable(participant)
     pdf = render_pdf(
         "privacy/art15.html",
         {"data": data, "participant": participant, "programme": settings.PROGRAMME},

@@ -10,9 +10,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fallmanagement.casework.myweek import my_week
-from participants.models import Participant
-from placements.models import Placement
-from tests.factories import CaseNoteFactory, FollowUpFactory, ParticipantFactory, PlacementFactory
+from participants.models import FollowUp, Participant
+from placements.checkins import checkin_plan
+from placements.models import Assessment, CheckIn, Placement
+from tests.factories import (
+    CaseNoteFactory,
+    EmployerFactory,
+    FollowUpFactory,
+    ParticipantFactory,
+    PlacementFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -150,6 +157,20 @@ def _make_busy_cases(caseworker, n: int, offset: int) -> None:
             planned_start=days(1 + (i % 3)),
             planned_end=days(20),
         )
+        now_running = running(caseworker, days(-6), days(6), employer=EmployerFactory())
+        checkin(now_running, days(-5), CheckIn.Rating.DIFFICULT)
+        PlacementFactory(
+            participant=now_running.participant,
+            planned_start=days(-40),
+            planned_end=days(-30),
+            state=Placement.State.COMPLETED,
+        )
+        PlacementFactory(
+            participant=now_running.participant,
+            planned_start=days(-20),
+            planned_end=days(-10),
+            state=Placement.State.AGREED,
+        )
 
 
 def test_my_week_runs_constant_queries(caseworker):
@@ -174,3 +195,247 @@ def test_start_page_runs_constant_queries(caseworker_client, caseworker):
     few = count()
     _make_busy_cases(caseworker, 50, 2)
     assert count() == few
+
+
+# --- check-ins, assessments, placements not started --------------------------------------
+
+
+def running(owner, start, end, **kwargs):
+    return PlacementFactory(
+        participant=ParticipantFactory(caseworker=owner),
+        planned_start=start,
+        planned_end=end,
+        actual_start=start,
+        state=Placement.State.RUNNING,
+        **kwargs,
+    )
+
+
+def checkin(placement, date, rating=CheckIn.Rating.GOOD):
+    return CheckIn.objects.create(
+        placement=placement,
+        date=date,
+        with_whom="Anleiter",
+        rating=rating,
+        author=placement.participant.caseworker,
+    )
+
+
+def test_check_in_plan_of_an_internship_first_week_middle_end(caseworker):
+    # 15 days, days(-5)..days(9): points at 0.22 -> +3 (days(-2)), 0.5 -> +7 (days(2)), end.
+    placement = running(caseworker, days(-5), days(9))
+    checkin(placement, days(-6))  # before the start: preparation, does not count
+    [found] = my_week(caseworker, today=TODAY)["checkins"]
+    assert (found, found.checkins_done, found.next_checkin_due) == (placement, 0, days(-2))
+    checkin(placement, days(-3))
+    [found] = my_week(caseworker, today=TODAY)["checkins"]
+    assert (found.checkins_done, found.next_checkin_due, found.checkin_points) == (1, days(2), 3)
+    checkin(placement, days(-1))
+    # The last point (days(9)) falls after this week (Sunday = days(4)).
+    assert my_week(caseworker, today=TODAY)["checkins"] == []
+
+
+def test_default_plan_of_a_four_week_internship():
+    plan = checkin_plan()[Placement.Kind.INTERNSHIP]
+    # 28 days: day 7 (start + 6), day 15 (start + 14: 13.5 rounded to even), last day.
+    assert [round(27 * point) for point in plan] == [6, 14, 27]
+
+
+def test_check_in_plan_is_configurable(caseworker, settings):
+    settings.PLACEMENT_CHECKIN_PLAN = {Placement.Kind.INTERNSHIP: (0.5,)}
+    placement = running(caseworker, days(-5), days(9))
+    [found] = my_week(caseworker, today=TODAY)["checkins"]
+    assert (found.next_checkin_due, found.checkin_points) == (days(2), 1)
+    checkin(placement, days(-1))
+    assert my_week(caseworker, today=TODAY)["checkins"] == []
+
+
+def test_only_running_placements_of_own_open_cases_need_check_ins(caseworker, other_caseworker):
+    running(other_caseworker, days(-5), days(9))
+    PlacementFactory(
+        participant=ParticipantFactory(caseworker=caseworker),
+        planned_start=days(-5),
+        planned_end=days(9),
+        state=Placement.State.AGREED,
+    )
+    assert my_week(caseworker, today=TODAY)["checkins"] == []
+
+
+def test_difficult_last_rating_until_a_better_check_in(caseworker):
+    placement = running(caseworker, days(-10), days(10))
+    checkin(placement, days(-8), CheckIn.Rating.GOOD)
+    checkin(placement, days(-2), CheckIn.Rating.DIFFICULT)
+    [found] = my_week(caseworker, today=TODAY)["difficult"]
+    assert (found, found.last_checkin_on) == (placement, days(-2))
+    checkin(placement, days(-1), CheckIn.Rating.MIXED)
+    assert my_week(caseworker, today=TODAY)["difficult"] == []
+
+
+def test_agreed_placement_whose_start_has_passed(caseworker):
+    def agreed(start):
+        return PlacementFactory(
+            participant=ParticipantFactory(caseworker=caseworker),
+            planned_start=start,
+            planned_end=start + datetime.timedelta(days=10),
+            state=Placement.State.AGREED,
+        )
+
+    late = agreed(days(-1))
+    agreed(TODAY)
+    assert my_week(caseworker, today=TODAY)["not_started"] == [late]
+
+
+def test_finished_internship_without_assessment_or_outcome(caseworker):
+    def completed(end, outcome=""):
+        return PlacementFactory(
+            participant=ParticipantFactory(caseworker=caseworker),
+            planned_start=end - datetime.timedelta(days=10),
+            planned_end=end,
+            state=Placement.State.COMPLETED,
+            outcome=outcome,
+        )
+
+    bare = completed(days(-20))
+    assessed = completed(days(-10))
+    Assessment.objects.create(
+        placement=assessed,
+        assessed_on=days(-10),
+        recommendation=Assessment.Recommendation.RECOMMEND,
+        recorded_by=caseworker,
+        **dict.fromkeys(Assessment.RATED_FIELDS, 2),
+    )
+    done = completed(days(-5), outcome=Placement.Outcome.APPRENTICESHIP)
+    Assessment.objects.create(
+        placement=done,
+        assessed_on=days(-5),
+        recommendation=Assessment.Recommendation.HIRE,
+        recorded_by=caseworker,
+        **dict.fromkeys(Assessment.RATED_FIELDS, 1),
+    )
+    found = my_week(caseworker, today=TODAY)["unassessed"]
+    assert [(p, p.has_assessment, p.outcome) for p in found] == [
+        (bare, False, ""),
+        (assessed, True, ""),
+    ]
+
+
+# --- totals, full lists ----------------------------------------------------------------------
+
+
+def test_lists_say_how_many_more_and_link_to_all(caseworker_client, caseworker):
+    today = timezone.localdate()
+    p = ParticipantFactory(caseworker=caseworker)
+    for i in range(23):
+        FollowUpFactory(participant=p, due_on=today - datetime.timedelta(days=1 + i))
+    week = my_week(caseworker)
+    assert (len(week["overdue"]), week["overdue"].total, week["overdue"].more) == (20, 23, 3)
+    html = caseworker_client.get(reverse("home")).content.decode()
+    assert "3 weitere Einträge – alle anzeigen" in html
+    url = reverse("participants:week_list", args=["ueberfaellig"])
+    assert url in html
+    full = caseworker_client.get(url)
+    assert full.status_code == 200
+    assert full.context["page_obj"].paginator.count == 23
+    assert full.content.decode().count('id="wv-') == 23
+
+
+def test_full_list_shows_only_own_cases(other_caseworker_client, caseworker):
+    FollowUpFactory(participant=ParticipantFactory(caseworker=caseworker), due_on=days(-400))
+    url = reverse("participants:week_list", args=["ueberfaellig"])
+    response = other_caseworker_client.get(url)
+    assert response.status_code == 200
+    assert response.context["page_obj"].paginator.count == 0
+    assert "Nichts zu tun in dieser Liste." in response.content.decode()
+
+
+@pytest.mark.parametrize("key", ["begleitung", "schwierig", "erlaubnisse", "kein-kontakt"])
+def test_every_full_list_opens(caseworker_client, caseworker, key):
+    _make_busy_cases(caseworker, 3, 0)
+    response = caseworker_client.get(reverse("participants:week_list", args=[key]))
+    assert response.status_code == 200
+
+
+def test_unknown_list_and_bad_page_do_not_fail(caseworker_client):
+    assert caseworker_client.get("/teilnehmende/woche/gibtsnicht/").status_code == 404
+    url = reverse("participants:week_list", args=["faellig"]) + "?page=abc"
+    assert caseworker_client.get(url).status_code == 200
+
+
+def test_full_list_is_for_caseworkers_only(reporter_client, admin_client_role, no_role_client):
+    url = reverse("participants:week_list", args=["faellig"])
+    assert reporter_client.get(url).status_code == 403
+    assert admin_client_role.get(url).status_code == 403
+    assert no_role_client.get(url).status_code == 403
+
+
+def test_full_list_runs_constant_queries(caseworker_client, caseworker):
+    def count(key) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = caseworker_client.get(reverse("participants:week_list", args=[key]))
+            assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    _make_busy_cases(caseworker, 2, 0)
+    few = {key: count(key) for key in ("ueberfaellig", "begleitung", "erlaubnisse")}
+    _make_busy_cases(caseworker, 50, 2)
+    assert {key: count(key) for key in few} == few
+
+
+# --- ticking a follow-up off on the start page -------------------------------------------
+
+
+def tick_url(followup):
+    return reverse("participants:week_followup_tick", args=[followup.pk])
+
+
+def test_tick_follow_up_without_javascript(caseworker_client, caseworker):
+    followup = FollowUpFactory(participant=ParticipantFactory(caseworker=caseworker), due_on=TODAY)
+    response = caseworker_client.post(tick_url(followup))
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+    followup.refresh_from_db()
+    assert (followup.done_on, followup.done_by) == (timezone.localdate(), caseworker)
+
+
+def test_tick_and_undo_with_htmx(caseworker_client, caseworker):
+    followup = FollowUpFactory(participant=ParticipantFactory(caseworker=caseworker), due_on=TODAY)
+    response = caseworker_client.post(tick_url(followup), HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'id="wv-{followup.pk}"' in html
+    assert "Rückgängig" in html
+    assert "<html" not in html
+    undo = reverse("participants:week_followup_untick", args=[followup.pk])
+    response = caseworker_client.post(undo, HTTP_HX_REQUEST="true")
+    assert "Erledigt" in response.content.decode()
+    followup.refresh_from_db()
+    assert followup.done_on is None
+
+
+def test_start_page_offers_tick_and_sends_whereabouts_to_the_case_file(
+    caseworker_client, caseworker
+):
+    p = ParticipantFactory(caseworker=caseworker)
+    general = FollowUpFactory(participant=p, due_on=timezone.localdate())
+    whereabouts = FollowUpFactory(
+        participant=p, due_on=timezone.localdate(), kind=FollowUp.Kind.WHEREABOUTS_4W
+    )
+    html = caseworker_client.get(reverse("home")).content.decode()
+    assert tick_url(general) in html
+    assert tick_url(whereabouts) not in html
+    assert "Verbleib erfassen" in html
+    response = caseworker_client.post(tick_url(whereabouts))
+    assert response.url == reverse("participants:detail", args=[p.pk])
+    whereabouts.refresh_from_db()
+    assert whereabouts.done_on is None
+
+
+def test_tick_refused_for_foreign_and_other_roles(
+    other_caseworker_client, reporter_client, caseworker
+):
+    followup = FollowUpFactory(participant=ParticipantFactory(caseworker=caseworker), due_on=TODAY)
+    assert other_caseworker_client.post(tick_url(followup)).status_code == 404
+    assert reporter_client.post(tick_url(followup)).status_code == 403
+    assert other_caseworker_client.get(tick_url(followup)).status_code == 405
+    followup.refresh_from_db()
+    assert followup.done_on is None

@@ -220,3 +220,18 @@ def test_admin_list_runs_constant_queries(admin_client_role, caseworker, other_c
     ParticipantFactory.create_batch(100, caseworker=other_caseworker)
     ParticipantFactory.create_batch(90, caseworker=caseworker)
     assert _queries(admin_client_role) == few
+
+
+def test_two_people_of_the_same_name_are_told_apart(caseworker_client, caseworker):
+    first = ParticipantFactory(
+        caseworker=caseworker,
+        first_name="Zahra",
+        last_name="Rahimi",
+        date_of_birth=datetime.date(1998, 2, 1),
+    )
+    second = ParticipantFactory(
+        caseworker=caseworker, first_name="Zahra", last_name="Rahimi", date_of_birth=None
+    )
+    html = caseworker_client.get(reverse("participants:list")).content.decode()
+    assert f"Jg. 1998 · Fall-Nr. {first.pk}" in html
+    assert f"Fall-Nr. {second.pk}" in html

@@ -494,3 +494,65 @@ def test_administration_cannot_leave_a_case_unassigned(admin_client_role, partic
     assert response.status_code == 400
     participant.refresh_from_db()
     assert participant.caseworker == caseworker
+
+
+def test_same_name_and_country_with_other_birth_date_gets_a_hint(caseworker_client, caseworker):
+    existing = ParticipantFactory(
+        caseworker=caseworker,
+        first_name="Zahra",
+        last_name="Rahimi",
+        country_of_origin="AF",
+        date_of_birth=datetime.date(1998, 2, 1),
+    )
+    data = form_data(
+        first_name="Sahra",
+        last_name="Rahimi",
+        country_of_origin="AF",
+        date_of_birth="1999-07-15",
+    )
+    data["first_name"] = "Zahra"
+    response = caseworker_client.post(CREATE, data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "aus demselben Herkunftsland" in html
+    assert reverse("participants:detail", args=[existing.pk]) in html
+    response = caseworker_client.post(CREATE, {**data, "confirm_duplicate": "on"})
+    assert response.status_code == 302
+    assert Participant.objects.filter(last_name="Rahimi").count() == 2
+
+
+@pytest.mark.parametrize(
+    "country,born,hint",
+    [
+        ("AF", "2000-01-01", False),  # two years apart
+        ("AF", "1997-12-31", True),  # one year apart (by year)
+        ("IR", "1998-02-01", True),  # same birth date: any country
+        ("IR", "1999-01-01", False),  # other country, other birth date
+        ("AF", "", True),  # birth date unknown
+    ],
+)
+def test_duplicate_hint_boundaries(caseworker_client, caseworker, country, born, hint):
+    ParticipantFactory(
+        caseworker=caseworker,
+        first_name="Zahra",
+        last_name="Rahimi",
+        country_of_origin="AF",
+        date_of_birth=datetime.date(1998, 2, 1),
+    )
+    data = form_data(
+        first_name="Zahra", last_name="Rahimi", country_of_origin=country, date_of_birth=born
+    )
+    response = caseworker_client.post(CREATE, data)
+    assert ("Möglicher Doppeleintrag" in response.content.decode()) is hint
+
+
+def test_joined_article_and_k_for_q_is_a_duplicate(caseworker_client, caseworker):
+    ParticipantFactory(
+        caseworker=caseworker,
+        first_name="Husein",
+        last_name="Al Qasin",
+        date_of_birth=datetime.date(1990, 5, 1),
+    )
+    data = form_data(first_name="Husein", last_name="Alkasin", date_of_birth="1990-05-01")
+    response = caseworker_client.post(CREATE, data)
+    assert "Möglicher Doppeleintrag" in response.content.decode()

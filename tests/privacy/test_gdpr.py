@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.urls import reverse
 from pypdf import PdfReader
 
+from fallmanagement.privacy.gdpr import _readable_plain
 from fallmanagement.privacy.history import event_model
 from fallmanagement.privacy.models import AccessLog, SecurityEvent
 from participants.models import CaseNote, Language, Participant
@@ -212,3 +213,34 @@ def test_caseworker_cannot_erase(caseworker_client, full_participant):
     )
     assert response.status_code == 403
     assert Participant.objects.filter(pk=full_participant.pk).exists()
+
+
+def test_art15_pdf_is_readable_for_the_person(admin_client_role, full_participant, caseworker):
+    caseworker.first_name, caseworker.last_name = "Sabine", "Keller"
+    caseworker.save()
+    response = admin_client_role.get(reverse("privacy:art15_pdf", args=[full_participant.pk]))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    # German labels and topics, names instead of ids, ja/nein, dd.mm.yyyy.
+    for expected in (
+        "Nachname (laut Dokument)",
+        "Gesprächsnotizen",
+        "Begleitungen",
+        "Sabine Keller",
+        "Metallbau",  # the employer's name, not its id
+        "14.03.1995",
+        "10.03.2026",
+        "mit Dolmetscher:in",
+        "nein",
+    ):
+        assert expected in text, expected
+    for raw in ("True", "False", "1995-03-14", "caseworker_id", "last_name"):
+        assert raw not in text, raw
+
+
+def test_readable_values():
+    assert _readable_plain(True) == "ja"
+    assert _readable_plain(False) == "nein"
+    assert _readable_plain("2026-03-10") == "10.03.2026"
+    assert _readable_plain("2026-03-10T08:30:00+00:00") == "10.03.2026 09:30"
+    assert _readable_plain(None) == "–"
+    assert _readable_plain("2026-13-99") == "2026-13-99"
