@@ -111,8 +111,6 @@ def old_database(django_db_blocker):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-
-
 def test_database_of_the_old_code_migrates_forward_keeping_every_row(old_database):
     conninfo, url = old_database
     expected = json.loads((DATA / "pre_layers_counts.json").read_text())
