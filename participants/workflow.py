@@ -35,6 +35,32 @@ WHEREABOUTS_FOLLOWUPS = (
 )
 
 
+def exit_date_errors(participant: Participant, on: datetime.date) -> list[str]:
+    """The exit date: not in the future, not before the entry into the programme."""
+    problems = []
+    if on > timezone.localdate():
+        problems.append(_("Das Austrittsdatum darf nicht in der Zukunft liegen."))
+    if participant.entry_date and on < participant.entry_date:
+        problems.append(
+            _("Der Austritt (%(exit)s) kann nicht vor dem Eintritt (%(entry)s) liegen.")
+            % {
+                "exit": on.strftime("%d.%m.%Y"),
+                "entry": participant.entry_date.strftime("%d.%m.%Y"),
+            }
+        )
+    return problems
+
+
+def past_due_warning(due_on: datetime.date | None) -> str:
+    """A due date in the past is allowed (catching up on paperwork) but worth a word."""
+    if due_on and due_on < timezone.localdate():
+        return _(
+            "Das Fälligkeitsdatum %(date)s liegt in der Vergangenheit. Gespeichert – bitte "
+            "prüfen, ob das gemeint war."
+        ) % {"date": due_on.strftime("%d.%m.%Y")}
+    return ""
+
+
 def allowed_transitions(participant: Participant) -> list[str]:
     targets = list(ALLOWED[participant.status])
     if participant.status == S.PAUSED and participant.status_before_pause:
@@ -58,6 +84,10 @@ def change_status(
     follow-ups (4 weeks and 6 months after exit). Raises ValidationError otherwise.
     """
     on = on or timezone.localdate()
+    if to_status == S.CLOSED:
+        problems = exit_date_errors(participant, on)
+        if problems:
+            raise ValidationError(problems)
     if to_status not in allowed_transitions(participant):
         raise ValidationError(
             _("Von „%(from)s“ nach „%(to)s“ ist kein erlaubter Statuswechsel.")

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.roles import Role, has_role, role_required
+from participants import workflow
 from participants.casefile_forms import (
     CONSENT_MISSING,
     CaseNoteForm,
@@ -29,6 +30,7 @@ from participants.models import FollowUp, Goal, Participant, RecognitionProcedur
 from participants.recognition import sync_recognition_followups
 from placements.models import Placement
 from placements.queries import placements_of_participant
+from placements.workflow import exit_warnings
 
 from .timeline import KINDS, PAGE_SIZE, build_timeline
 
@@ -165,6 +167,7 @@ def _context(request: HttpRequest, participant: Participant, **forms) -> dict:
         "current_placement": current,
         "next_placement": upcoming,
         "permit_warnings": permit_warnings(participant, today),
+        "exit_warnings": exit_warnings(participant),
         "note_form": forms.pop("note_form", None) or CaseNoteForm(),
         "goal_form": forms.pop("goal_form", None) or GoalForm(),
         "followup_form": forms.pop("followup_form", None) or FollowUpForm(),
@@ -217,12 +220,16 @@ def _add(request, pk, form_class, form_key, message, *, build):
 
 
 def _add_owned(request, pk, form_class, form_key, message, owner_field):
-    """Add a simple timeline entry that belongs to the participant and records its author."""
+    """Add a simple timeline entry that belongs to the participant and records its author
+    (a due date in the past is saved with a warning, see participants.workflow)."""
 
     def build(form, participant):
         form.instance.participant = participant
         setattr(form.instance, owner_field, request.user)
         form.save()
+        warning = workflow.past_due_warning(getattr(form.instance, "due_on", None))
+        if warning:
+            messages.warning(request, warning)
 
     return _add(request, pk, form_class, form_key, message, build=build)
 
