@@ -11,6 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fallmanagement.core.rules import RuleCheck
 
 from .models import FollowUp, Participant, StatusChange
 
@@ -134,3 +137,35 @@ def change_status(
                 for kind, delta in WHEREABOUTS_FOLLOWUPS
             )
     return change
+
+
+# The case's rules re-checked in SQL (manage.py check_rules, the property-based test).
+RULE_CHECKS = (
+    RuleCheck(
+        "exit_before_entry",
+        gettext_lazy("Austritt vor dem Eintritt"),
+        "SELECT id, id FROM participants_participant WHERE exit_date < entry_date",
+    ),
+    RuleCheck(
+        "exit_in_future",
+        gettext_lazy("Austrittsdatum in der Zukunft"),
+        "SELECT id, id FROM participants_participant WHERE exit_date > %(today)s",
+    ),
+    RuleCheck(
+        "closed_without_exit",
+        gettext_lazy("Abgeschlossen ohne Austrittsdatum oder -grund"),
+        "SELECT id, id FROM participants_participant WHERE status = 'abgeschlossen' "
+        "AND (exit_date IS NULL OR exit_reason = '')",
+    ),
+    RuleCheck(
+        "open_with_exit",
+        gettext_lazy("Offener Fall mit Austrittsdatum"),
+        "SELECT id, id FROM participants_participant WHERE status <> 'abgeschlossen' "
+        "AND exit_date IS NOT NULL",
+    ),
+    RuleCheck(
+        "status_change_in_future",
+        gettext_lazy("Statuswechsel in der Zukunft"),
+        "SELECT participant_id, id FROM participants_statuschange WHERE changed_on > %(today)s",
+    ),
+)

@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fallmanagement.core.rules import RuleCheck
 from participants.models import Participant
 from participants.workflow import allowed_transitions, change_status
 
@@ -284,3 +285,125 @@ def apply_transition(placement: Placement, action: str, data: dict, user=None) -
                 on=min(p.actual_end or p.actual_start, timezone.localdate()),
             )
     return p
+
+
+# The placement rules re-checked in plain SQL, written apart from Placement.clean() so that
+# one can catch the other (manage.py check_rules, tests/placements/test_rules_stateful.py).
+# "Begun": every placement but one cancelled before it began; effective dates: actual where
+# known, else planned.
+_BEGUN = "NOT (p.state = 'abgebrochen' AND p.actual_start IS NULL)"
+_EFF_START = "COALESCE(p.actual_start, p.planned_start)"
+_EFF_END = "COALESCE(p.actual_end, p.planned_end)"
+RULE_CHECKS = (
+    RuleCheck(
+        "planned_period",
+        gettext_lazy("Geplantes Ende vor dem geplanten Beginn"),
+        "SELECT participant_id, id FROM placements_placement p WHERE planned_end < planned_start",
+    ),
+    RuleCheck(
+        "effective_period",
+        gettext_lazy("Tatsächliche Daten nicht in Reihenfolge (Ende vor Beginn)"),
+        f"SELECT participant_id, id FROM placements_placement p WHERE {_BEGUN} "
+        f"AND {_EFF_END} < {_EFF_START}",
+    ),
+    RuleCheck(
+        "end_without_start",
+        gettext_lazy("Tatsächliches Ende ohne tatsächlichen Beginn"),
+        "SELECT participant_id, id FROM placements_placement p WHERE actual_end IS NOT NULL "
+        "AND actual_start IS NULL AND state <> 'abgebrochen'",
+    ),
+    RuleCheck(
+        "happened_in_future",
+        gettext_lazy("Geschehenes in der Zukunft datiert (Beginn, Ende, Unterschrift …)"),
+        "SELECT participant_id, id FROM placements_placement p WHERE actual_start > %(today)s "
+        "OR actual_end > %(today)s OR agreement_signed_on > %(today)s "
+        "OR insurance_confirmed_on > %(today)s OR agency_approval_on > %(today)s",
+    ),
+    RuleCheck(
+        "state_dates",
+        gettext_lazy("Stand passt nicht zu den tatsächlichen Daten"),
+        "SELECT participant_id, id FROM placements_placement p WHERE "
+        "(state IN ('geplant', 'vereinbart') AND actual_start IS NOT NULL) "
+        "OR (state IN ('laeuft', 'beendet') AND actual_start IS NULL) "
+        "OR (state = 'beendet' AND actual_end IS NULL) "
+        "OR (state IN ('geplant', 'vereinbart', 'laeuft') AND actual_end IS NOT NULL)",
+    ),
+    RuleCheck(
+        "internship_28_days",
+        gettext_lazy("Praktikum länger als 28 Tage (geplant oder tatsächlich)"),
+        "SELECT participant_id, id FROM placements_placement p "
+        f"WHERE kind = 'orientierungspraktikum' AND (planned_end - planned_start > 27 "
+        f"OR ({_BEGUN} AND {_EFF_END} - {_EFF_START} > 27))",
+    ),
+    RuleCheck(
+        "internship_overlap",
+        gettext_lazy("Zwei Praktika gleichzeitig"),
+        "SELECT p.participant_id, p.id FROM placements_placement p "
+        "JOIN placements_placement q ON q.participant_id = p.participant_id AND q.id <> p.id "
+        "WHERE p.kind = 'orientierungspraktikum' AND q.kind = 'orientierungspraktikum' "
+        "AND p.state <> 'abgebrochen' AND q.state <> 'abgebrochen' "
+        f"AND {_EFF_START} <= COALESCE(q.actual_end, q.planned_end) "
+        f"AND COALESCE(q.actual_start, q.planned_start) <= {_EFF_END}",
+    ),
+    # § 22 MiLoG: chains of unpaid internships at one employer (the next begins within three
+    # calendar months after the latest end so far) end by the last day of the third calendar
+    # month from the chain's first day (§§ 187, 188 BGB; PostgreSQL's month arithmetic
+    # clamps to the month's end like § 188 (3)).
+    RuleCheck(
+        "milog_three_months",
+        gettext_lazy("Unvergütete Praktika beim selben Betrieb länger als 3 Kalendermonate"),
+        f"""
+        WITH m AS (
+            SELECT p.id, p.participant_id, p.employer_id,
+                   {_EFF_START} AS s, CASE WHEN p.actual_start IS NULL THEN p.planned_end
+                                           ELSE {_EFF_END} END AS e
+            FROM placements_placement p
+            WHERE p.kind = 'orientierungspraktikum' AND p.legal_basis = 'milog_orientierung'
+              AND {_BEGUN}
+        ), ordered AS (
+            SELECT m.*, MAX(e) OVER (PARTITION BY participant_id, employer_id ORDER BY s, e, id
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+            FROM m
+        ), chained AS (
+            SELECT ordered.*, SUM(CASE WHEN prev_end IS NULL
+                                        OR s > (prev_end + INTERVAL '3 months')::date
+                                       THEN 1 ELSE 0 END)
+                       OVER (PARTITION BY participant_id, employer_id ORDER BY s, e, id) AS chain
+            FROM ordered
+        ), bounds AS (
+            SELECT chained.*,
+                   MIN(s) OVER (PARTITION BY participant_id, employer_id, chain) AS first_day,
+                   MAX(e) OVER (PARTITION BY participant_id, employer_id, chain) AS last_day
+            FROM chained
+        )
+        SELECT participant_id, id FROM bounds
+        WHERE last_day > CASE WHEN EXTRACT(DAY FROM first_day) = 1
+                              THEN (first_day + INTERVAL '3 months' - INTERVAL '1 day')::date
+                              ELSE ((first_day - 1) + INTERVAL '3 months')::date END
+        """,
+    ),
+    RuleCheck(
+        "before_entry",
+        gettext_lazy("Einsatz vor dem Eintritt in das Programm"),
+        "SELECT p.participant_id, p.id FROM placements_placement p "
+        "JOIN participants_participant t ON t.id = p.participant_id "
+        f"WHERE {_BEGUN} AND {_EFF_START} < t.entry_date",
+    ),
+    RuleCheck(
+        "internship_for_closed_case",
+        gettext_lazy("Praktikum eines abgeschlossenen Falls nach dessen Austritt"),
+        "SELECT p.participant_id, p.id FROM placements_placement p "
+        "JOIN participants_participant t ON t.id = p.participant_id "
+        "WHERE t.status = 'abgeschlossen' "
+        "AND p.kind IN ('orientierungspraktikum', 'probebeschaeftigung') "
+        f"AND {_BEGUN} AND {_EFF_START} > t.exit_date",
+    ),
+    RuleCheck(
+        "checkin_outside_period",
+        gettext_lazy("Begleitung vor dem Beginn, lange nach dem Ende oder in der Zukunft"),
+        "SELECT p.participant_id, c.id FROM placements_checkin c "
+        "JOIN placements_placement p ON p.id = c.placement_id "
+        "WHERE p.actual_start IS NULL OR c.date > %(today)s "
+        f"OR c.date < {_EFF_START} - 7 OR c.date > {_EFF_END} + 14",
+    ),
+)

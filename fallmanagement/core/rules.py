@@ -5,6 +5,8 @@ field (the admin's reassignment form, an edit form without the actual dates) wou
 it. `ModelRulesFormMixin` shows such errors at the top of the form instead.
 """
 
+from dataclasses import dataclass
+
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 
@@ -38,3 +40,15 @@ class ModelRulesFormMixin:
 def error_messages(error: ValidationError) -> list[str]:
     """All messages of a ValidationError, in order, without duplicates."""
     return list(dict.fromkeys(error.messages))
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """One rule re-checked in plain SQL over all rows, independent of the Python that
+    enforces it: `manage.py check_rules` lists what `sql` finds, and the property-based test
+    asserts that it finds nothing. `sql` returns (participant id, row id) of each breaking
+    row and may use the parameter %(today)s (the office's today)."""
+
+    name: str
+    description: str
+    sql: str
