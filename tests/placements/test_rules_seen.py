@@ -81,14 +81,18 @@ def test_begins_and_ends_cannot_be_dated_in_the_future(caseworker_client, partic
 
 def test_database_refuses_what_happened_in_the_future_and_over_28_days(participant):
     placement = agreed(participant, days(-10), days(10))
-    with pytest.raises(IntegrityError, match="placement_actual_dates_not_in_future"):
-        with transaction.atomic():
-            Placement.objects.filter(pk=placement.pk).update(state=S.RUNNING, actual_start=days(5))
-    with pytest.raises(IntegrityError, match="placement_internship_effective_max_28_days"):
-        with transaction.atomic():
-            Placement.objects.filter(pk=placement.pk).update(
-                state=S.COMPLETED, actual_start=days(-40), actual_end=days(-10)
-            )
+    with (
+        pytest.raises(IntegrityError, match="placement_actual_dates_not_in_future"),
+        transaction.atomic(),
+    ):
+        Placement.objects.filter(pk=placement.pk).update(state=S.RUNNING, actual_start=days(5))
+    with (
+        pytest.raises(IntegrityError, match="placement_internship_effective_max_28_days"),
+        transaction.atomic(),
+    ):
+        Placement.objects.filter(pk=placement.pk).update(
+            state=S.COMPLETED, actual_start=days(-40), actual_end=days(-10)
+        )
 
 
 def test_cancelled_internship_that_never_began_shows_its_planned_period(
@@ -155,9 +159,11 @@ def test_exit_date_before_entry_date_is_refused(caseworker_client, caseworker):
     assert "kann nicht vor dem Eintritt" in response.content.decode()
     participant.refresh_from_db()
     assert participant.status == Participant.Status.INTAKE
-    with pytest.raises(IntegrityError, match="participant_exit_not_before_entry"):
-        with transaction.atomic():
-            Participant.objects.filter(pk=participant.pk).update(exit_date=days(-20))
+    with (
+        pytest.raises(IntegrityError, match="participant_exit_not_before_entry"),
+        transaction.atomic(),
+    ):
+        Participant.objects.filter(pk=participant.pk).update(exit_date=days(-20))
 
 
 def test_no_check_in_on_an_internship_that_has_not_started(caseworker_client, participant):
