@@ -79,7 +79,7 @@ VENV_OK := $(shell $(PY) -c 'import sys; print(int(sys.version_info >= (3, 12)))
 
 # --- targets ----------------------------------------------------------------
 
-.PHONY: help install run test lint fmt e2e serve bench backup restore db stop-db db-shell clean-db FORCE
+.PHONY: help install run test lint fmt e2e fuzz serve bench backup restore db stop-db db-shell clean-db FORCE
 
 help: ## diese Übersicht
 	@echo "Aufruf: make <Ziel>   (DATABASE_URL gesetzt = diese Datenbank, sonst lokaler Cluster)"
@@ -145,6 +145,12 @@ e2e: $(STAMP) ## Browser-Tests (pytest -m e2e, Playwright)
 	$(ensure_chromium)
 	echo "==> pytest -m e2e $(PYTEST_ARGS)"
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+fuzz: $(STAMP) ## lange Regel-Prüfung: Zustandsautomat mit FUZZ_EXAMPLES (5000) Beispielen
+	@$(use_db)
+	export FUZZ_EXAMPLES="$${FUZZ_EXAMPLES:-5000}"
+	echo "==> pytest -m fuzz (FUZZ_EXAMPLES=$$FUZZ_EXAMPLES)"
+	$(PY) -m pytest -m fuzz tests/placements/test_rules_stateful.py -p no:cacheprovider $(PYTEST_ARGS)
 
 serve: $(STAMP) ## produktionsnah: gunicorn (2*nproc+1 Worker) + db_worker, ohne DEBUG
 	@$(use_db)

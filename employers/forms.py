@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from fallmanagement.core.locking import VersionedFormMixin
 from fallmanagement.core.widgets import GermanBlankChoiceMixin, kldb_occupation_field
 
+from . import workflow
 from .models import (
     ContactPerson,
     Employer,
@@ -205,22 +206,14 @@ class StateChangeForm(forms.Form):
 
     def clean_changed_on(self):
         day = self.cleaned_data["changed_on"]
-        if day > timezone.localdate():
-            raise forms.ValidationError(_("Das Datum darf nicht in der Zukunft liegen."))
-        if self.employer.state_since and day < self.employer.state_since:
-            raise forms.ValidationError(
-                _("Das Datum darf nicht vor dem bisherigen Stand (%(date)s) liegen.")
-                % {"date": self.employer.state_since.strftime("%d.%m.%Y")}
-            )
+        problems = workflow.change_date_errors(self.employer, day)
+        if problems:
+            raise forms.ValidationError(problems)
         return day
 
     def clean(self):
         cleaned = super().clean()
-        ending = cleaned.get("to_state") in (
-            Employer.PartnershipState.PAUSED,
-            Employer.PartnershipState.ENDED,
-        )
-        if ending and not cleaned.get("reason"):
+        if cleaned.get("to_state") in workflow.NEEDS_REASON and not cleaned.get("reason"):
             self.add_error("reason", _("Bitte einen Grund für Pause oder Ende angeben."))
         return cleaned
 

@@ -6,18 +6,19 @@ employer page, matching, network partner page) are in fallmanagement.casework.em
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fallmanagement.core.locking import StaleObjectError, handle_stale, save_versioned
 from fallmanagement.core.roles import Role, has_role, role_required
 from fallmanagement.core.widgets import BLANK_LABEL, parse_id
 
+from . import workflow
 from .filters import NetworkPartnerFilter
 from .forms import (
     DUPLICATE_MESSAGE,
@@ -91,15 +92,7 @@ def create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         valid = all([form.is_valid(), field_formset.is_valid(), contact_formset.is_valid()])
         if valid:
-            employer = form.instance
-            today = timezone.localdate()
-            employer.state_since = today
-            if not admin:
-                employer.state = Employer.PartnershipState.REQUESTED
-                employer.proposed_by = request.user
-                employer.proposed_on = today
-            if employer.state == Employer.PartnershipState.ACTIVE:
-                employer.partner_since = today
+            workflow.start_partnership(form.instance, proposed_by=None if admin else request.user)
             employer = _save_employer(request, form, [field_formset, contact_formset], create=True)
             if employer is not None:
                 messages.success(
@@ -160,32 +153,20 @@ def change_state(request: HttpRequest, pk: int) -> HttpResponse:
     employer = get_object_or_404(Employer, pk=pk)
     form = StateChangeForm(request.POST or None, employer=employer)
     if request.method == "POST" and form.is_valid():
-        to_state = form.cleaned_data["to_state"]
-        day = form.cleaned_data["changed_on"]
-        with transaction.atomic():
-            locked = Employer.objects.select_for_update().get(pk=pk)
-            if locked.state != employer.state:
-                form.add_error(None, _("Der Stand wurde inzwischen geändert. Bitte neu laden."))
-            else:
-                EmployerStateChange.objects.create(
-                    employer=employer,
-                    from_state=employer.state,
-                    to_state=to_state,
-                    changed_on=day,
-                    reason=form.cleaned_data["reason"],
-                    changed_by=request.user,
-                )
-                updates = {
-                    "state": to_state,
-                    "state_since": day,
-                    "state_reason": form.cleaned_data["reason"],
-                    "version": F("version") + 1,
-                }
-                if to_state == Employer.PartnershipState.ACTIVE and not locked.partner_since:
-                    updates["partner_since"] = day
-                Employer.objects.filter(pk=pk).update(**updates)
-                messages.success(request, _("Stand der Partnerschaft geändert."))
-                return redirect("employers:detail", pk=pk)
+        try:
+            workflow.change_state(
+                employer,
+                form.cleaned_data["to_state"],
+                form.cleaned_data["changed_on"],
+                form.cleaned_data["reason"],
+                request.user,
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Stand der Partnerschaft geändert."))
+            return redirect("employers:detail", pk=pk)
     return render(
         request,
         "employers/state_form.html",

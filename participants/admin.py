@@ -1,13 +1,25 @@
 """Admin for participants: Administration may reassign cases; personal data stays in the app."""
 
+from django import forms
 from django.contrib import admin
+
+from fallmanagement.core.rules import ModelRulesFormMixin
 
 from .forms import caseworkers
 from .models import Participant
 
 
+class ParticipantAdminForm(ModelRulesFormMixin, forms.ModelForm):
+    """The case's rules (Participant.clean) hold here too; their errors show on top."""
+
+    class Meta:
+        model = Participant
+        fields = ["caseworker", "shared_with"]
+
+
 @admin.register(Participant)
 class ParticipantAdmin(admin.ModelAdmin):
+    form = ParticipantAdminForm
     list_display = ["id", "status", "caseworker", "entry_date", "exit_date"]
     list_filter = ["status"]
     fields = ["caseworker", "shared_with"]

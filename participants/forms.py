@@ -1,8 +1,6 @@
 """Forms of the participants app: intake (Aufnahme) with its inline formsets, caseload
 filters and search, sharing and reassignment."""
 
-import datetime
-
 import django_filters
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Fieldset, Layout
@@ -10,13 +8,13 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.forms import inlineformset_factory
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from fallmanagement.core.locking import VersionedFormMixin
 from fallmanagement.core.models import KldbArea, KldbGroup, KldbOccupation
 from fallmanagement.core.roles import Role, has_role
+from fallmanagement.core.rules import ModelRulesFormMixin
 from fallmanagement.core.widgets import (
     BLANK_LABEL,
     FastSelect,
@@ -27,7 +25,6 @@ from fallmanagement.core.widgets import (
 from .models import Language, Participant, VocationalExperience
 from .queries import can_see_special_categories
 
-MIN_AGE, MAX_AGE = 14, 80
 SPECIAL_CATEGORY_FIELDS = ("residence_details", "health_notes")
 
 
@@ -48,10 +45,6 @@ class CaseworkerChoiceField(forms.ModelChoiceField):
         return obj.get_full_name() or obj.get_username()
 
 
-def _years_between(start: datetime.date, end: datetime.date) -> int:
-    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
-
-
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -59,8 +52,9 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class ParticipantForm(VersionedFormMixin, forms.ModelForm):
-    """The intake form: one page in sections, only the names are required."""
+class ParticipantForm(ModelRulesFormMixin, VersionedFormMixin, forms.ModelForm):
+    """The intake form: one page in sections, only the names are required. The date rules
+    are Participant.clean()'s, so the admin, imports and commands keep them too."""
 
     confirm_duplicate = forms.BooleanField(
         label=_("Trotzdem anlegen"),
@@ -268,85 +262,11 @@ class ParticipantForm(VersionedFormMixin, forms.ModelForm):
         )
         return helper
 
-    def clean_date_of_birth(self):
-        born = self.cleaned_data.get("date_of_birth")
-        if born is None:
-            return born
-        today = timezone.localdate()
-        if born > today:
-            raise forms.ValidationError(_("Das Geburtsdatum darf nicht in der Zukunft liegen."))
-        age = _years_between(born, today)
-        if not MIN_AGE <= age <= MAX_AGE:
-            raise forms.ValidationError(
-                _(
-                    "Bitte prüfen Sie das Geburtsdatum: Teilnehmende sind zwischen "
-                    "%(min)s und %(max)s Jahre alt (hier: %(age)s)."
-                ),
-                params={"min": MIN_AGE, "max": MAX_AGE, "age": age},
-            )
-        return born
-
     def clean_postcode(self):
         postcode = (self.cleaned_data.get("postcode") or "").strip()
         if postcode and not (len(postcode) == 5 and postcode.isascii() and postcode.isdigit()):
             raise forms.ValidationError(_("Die Postleitzahl besteht aus fünf Ziffern."))
         return postcode
-
-    def _not_in_future(self, name: str, message) -> None:
-        value = self.cleaned_data.get(name)
-        if value and value > timezone.localdate():
-            self.add_error(name, message)
-
-    def clean(self):
-        cleaned = super().clean()
-        today = timezone.localdate()
-        born = cleaned.get("date_of_birth")
-        arrival = cleaned.get("arrival_date")
-        self._not_in_future(
-            "arrival_date", _("Das Einreisedatum darf nicht in der Zukunft liegen.")
-        )
-        if born and arrival and arrival < born:
-            self.add_error("arrival_date", _("Die Einreise kann nicht vor der Geburt liegen."))
-        for name in ("residence_valid_until", "work_permit_valid_until"):
-            value = cleaned.get(name)
-            if value is None:
-                continue
-            if value.year < 2000 or value > today + datetime.timedelta(days=366 * 20):
-                self.add_error(name, _("Bitte prüfen Sie das Datum (nicht plausibel)."))
-            elif arrival and value < arrival:
-                self.add_error(name, _("Die Gültigkeit kann nicht vor der Einreise enden."))
-        if cleaned.get("work_permit_valid_until") and cleaned.get("work_permit") in (
-            Participant.WorkPermit.NO,
-            Participant.WorkPermit.NOT_NEEDED,
-        ):
-            self.add_error(
-                "work_permit_valid_until",
-                _("Ein Gültigkeitsdatum gibt es nur für eine erteilte Beschäftigungserlaubnis."),
-            )
-        self._not_in_future(
-            "consent_date", _("Die Einwilligung kann nicht in der Zukunft erteilt werden.")
-        )
-        consent, withdrawn = cleaned.get("consent_date"), cleaned.get("consent_withdrawn_on")
-        if withdrawn and not consent:
-            self.add_error(
-                "consent_withdrawn_on",
-                _("Ein Widerruf setzt eine erteilte Einwilligung voraus."),
-            )
-        elif withdrawn and consent and withdrawn < consent:
-            self.add_error(
-                "consent_withdrawn_on",
-                _("Der Widerruf kann nicht vor der Einwilligung liegen."),
-            )
-        if consent and not (cleaned.get("consent_scope") or "").strip():
-            self.add_error("consent_scope", _("Bitte geben Sie den Umfang der Einwilligung an."))
-        entry = cleaned.get("entry_date")
-        if entry and born and entry < born:
-            self.add_error("entry_date", _("Der Eintritt kann nicht vor der Geburt liegen."))
-        if entry and entry > today + datetime.timedelta(days=366):
-            self.add_error(
-                "entry_date", _("Bitte prüfen Sie das Eintrittsdatum (nicht plausibel).")
-            )
-        return cleaned
 
     def apply_automatic_fields(self) -> None:
         """Set what the user does not type: who created the case, who recorded the consent,

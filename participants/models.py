@@ -1,12 +1,17 @@
 """Participants (Teilnehmende) and everything in their case file: notes, status history,
 goals, follow-ups and recognition procedures."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Func, Q, Value
 from django.db.models.functions import Concat, Lower
+from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -20,6 +25,7 @@ from fallmanagement.core.models import (
 )
 from fallmanagement.core.models import GermanLevel as CefrLevel
 from fallmanagement.core.roles import Role, user_roles
+from fallmanagement.core.rules import DatabaseTomorrow
 
 
 class FmUnaccent(Func):
@@ -291,6 +297,19 @@ class Participant(models.Model):
                     "Ein abgeschlossener Fall braucht Austrittsdatum und Austrittsgrund."
                 ),
             ),
+            models.CheckConstraint(
+                condition=Q(exit_date__isnull=True)
+                | Q(entry_date__isnull=True)
+                | Q(exit_date__gte=models.F("entry_date")),
+                name="participant_exit_not_before_entry",
+                violation_error_message=_("Der Austritt kann nicht vor dem Eintritt liegen."),
+            ),
+            models.CheckConstraint(
+                condition=Q(exit_date__isnull=True)
+                | LessThanOrEqual(models.F("exit_date"), DatabaseTomorrow()),
+                name="participant_exit_not_in_future",
+                violation_error_message=_("Das Austrittsdatum darf nicht in der Zukunft liegen."),
+            ),
         ]
         indexes = [
             models.Index(fields=["caseworker", "status"]),
@@ -327,6 +346,96 @@ class Participant(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
+
+    # Plausible ages at intake, and how far ahead an entry may be planned.
+    MIN_AGE, MAX_AGE = 14, 80
+
+    def clean(self) -> None:
+        """The rules of the case's own data, for every entry path (intake form, admin,
+        import, commands). Errors are keyed by the intake form's fields."""
+        errors: dict[str, list[str]] = {}
+
+        def add(field, message):
+            errors.setdefault(field, []).append(message)
+
+        today = timezone.localdate()
+        born, arrival = self.date_of_birth, self.arrival_date
+        if born and born > today:
+            add("date_of_birth", gettext("Das Geburtsdatum darf nicht in der Zukunft liegen."))
+        elif born:
+            age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+            if not self.MIN_AGE <= age <= self.MAX_AGE:
+                add(
+                    "date_of_birth",
+                    gettext(
+                        "Bitte prüfen Sie das Geburtsdatum: Teilnehmende sind zwischen "
+                        "%(min)s und %(max)s Jahre alt (hier: %(age)s)."
+                    )
+                    % {"min": self.MIN_AGE, "max": self.MAX_AGE, "age": age},
+                )
+        if arrival and arrival > today:
+            add("arrival_date", gettext("Das Einreisedatum darf nicht in der Zukunft liegen."))
+        if born and arrival and arrival < born:
+            add("arrival_date", gettext("Die Einreise kann nicht vor der Geburt liegen."))
+        for name in ("residence_valid_until", "work_permit_valid_until"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if value.year < 2000 or value > today + datetime.timedelta(days=366 * 20):
+                add(name, gettext("Bitte prüfen Sie das Datum (nicht plausibel)."))
+            elif arrival and value < arrival:
+                add(name, gettext("Die Gültigkeit kann nicht vor der Einreise enden."))
+        if self.work_permit_valid_until and self.work_permit in (
+            self.WorkPermit.NO,
+            self.WorkPermit.NOT_NEEDED,
+        ):
+            add(
+                "work_permit_valid_until",
+                gettext(
+                    "Ein Gültigkeitsdatum gibt es nur für eine erteilte Beschäftigungserlaubnis."
+                ),
+            )
+        consent, withdrawn = self.consent_date, self.consent_withdrawn_on
+        if consent and consent > today:
+            add(
+                "consent_date",
+                gettext("Die Einwilligung kann nicht in der Zukunft erteilt werden."),
+            )
+        if withdrawn and not consent:
+            add(
+                "consent_withdrawn_on",
+                gettext("Ein Widerruf setzt eine erteilte Einwilligung voraus."),
+            )
+        elif withdrawn and consent and withdrawn < consent:
+            add(
+                "consent_withdrawn_on",
+                gettext("Der Widerruf kann nicht vor der Einwilligung liegen."),
+            )
+        if consent and not (self.consent_scope or "").strip():
+            add("consent_scope", gettext("Bitte geben Sie den Umfang der Einwilligung an."))
+        entry = self.entry_date
+        if entry and born and entry < born:
+            add("entry_date", gettext("Der Eintritt kann nicht vor der Geburt liegen."))
+        if entry and entry > today + datetime.timedelta(days=366):
+            add("entry_date", gettext("Bitte prüfen Sie das Eintrittsdatum (nicht plausibel)."))
+        if entry and self.exit_date and self.exit_date < entry:
+            add("entry_date", gettext("Der Eintritt kann nicht nach dem Austritt liegen."))
+        if entry and self.pk:
+            first = (
+                self.placements.exclude(state="abgebrochen", actual_start__isnull=True)
+                .order_by("planned_start")
+                .values_list("actual_start", "planned_start")
+                .first()
+            )
+            begins = first and (first[0] or first[1])
+            if begins and begins < entry:
+                add(
+                    "entry_date",
+                    gettext("Der Eintritt kann nicht nach dem ersten Einsatz (ab %(date)s) liegen.")
+                    % {"date": begins.strftime("%d.%m.%Y")},
+                )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Language(models.Model):

@@ -12,6 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fallmanagement.core.rules import RuleCheck
 
 from .models import CaseNote, FollowUp, GermanLevelRecord, Participant, StatusChange
 
@@ -34,6 +37,32 @@ WHEREABOUTS_FOLLOWUPS = (
     (FollowUp.Kind.WHEREABOUTS_4W, datetime.timedelta(weeks=4)),
     (FollowUp.Kind.WHEREABOUTS_6M, datetime.timedelta(days=182)),
 )
+
+
+def exit_date_errors(participant: Participant, on: datetime.date) -> list[str]:
+    """The exit date: not in the future, not before the entry into the programme."""
+    problems = []
+    if on > timezone.localdate():
+        problems.append(_("Das Austrittsdatum darf nicht in der Zukunft liegen."))
+    if participant.entry_date and on < participant.entry_date:
+        problems.append(
+            _("Der Austritt (%(exit)s) kann nicht vor dem Eintritt (%(entry)s) liegen.")
+            % {
+                "exit": on.strftime("%d.%m.%Y"),
+                "entry": participant.entry_date.strftime("%d.%m.%Y"),
+            }
+        )
+    return problems
+
+
+def past_due_warning(due_on: datetime.date | None) -> str:
+    """A due date in the past is allowed (catching up on paperwork) but worth a word."""
+    if due_on and due_on < timezone.localdate():
+        return _(
+            "Das Fälligkeitsdatum %(date)s liegt in der Vergangenheit. Gespeichert – bitte "
+            "prüfen, ob das gemeint war."
+        ) % {"date": due_on.strftime("%d.%m.%Y")}
+    return ""
 
 
 def allowed_transitions(participant: Participant) -> list[str]:
@@ -59,6 +88,10 @@ def change_status(
     follow-ups (4 weeks and 6 months after exit). Raises ValidationError otherwise.
     """
     on = on or timezone.localdate()
+    if to_status == S.CLOSED:
+        problems = exit_date_errors(participant, on)
+        if problems:
+            raise ValidationError(problems)
     if to_status not in allowed_transitions(participant):
         raise ValidationError(
             _("Von „%(from)s“ nach „%(to)s“ ist kein erlaubter Statuswechsel.")
@@ -199,3 +232,35 @@ def intake_gaps(participant: Participant, *, has_languages: bool = True) -> list
     if not has_languages:
         gaps.append(_("Sprachen"))
     return gaps
+
+
+# The case's rules re-checked in SQL (manage.py check_rules, the property-based test).
+RULE_CHECKS = (
+    RuleCheck(
+        "exit_before_entry",
+        gettext_lazy("Austritt vor dem Eintritt"),
+        "SELECT id, id FROM participants_participant WHERE exit_date < entry_date",
+    ),
+    RuleCheck(
+        "exit_in_future",
+        gettext_lazy("Austrittsdatum in der Zukunft"),
+        "SELECT id, id FROM participants_participant WHERE exit_date > %(today)s",
+    ),
+    RuleCheck(
+        "closed_without_exit",
+        gettext_lazy("Abgeschlossen ohne Austrittsdatum oder -grund"),
+        "SELECT id, id FROM participants_participant WHERE status = 'abgeschlossen' "
+        "AND (exit_date IS NULL OR exit_reason = '')",
+    ),
+    RuleCheck(
+        "open_with_exit",
+        gettext_lazy("Offener Fall mit Austrittsdatum"),
+        "SELECT id, id FROM participants_participant WHERE status <> 'abgeschlossen' "
+        "AND exit_date IS NOT NULL",
+    ),
+    RuleCheck(
+        "status_change_in_future",
+        gettext_lazy("Statuswechsel in der Zukunft"),
+        "SELECT participant_id, id FROM participants_statuschange WHERE changed_on > %(today)s",
+    ),
+)

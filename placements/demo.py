@@ -84,7 +84,7 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
         end = start + datetime.timedelta(days=27)
         agreed = state != P.PLANNED
         placement = Placement(
-            participant_id=p.pk,
+            participant=p,
             employer=employer,
             kind=kind,
             kldb_group_id=(rng.choice(offered[employer.pk]) if employer.pk in offered else None),
@@ -118,8 +118,11 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
             goals="Berufsbezogene Sprache lernen, Arbeitsabläufe kennenlernen, Eignung prüfen.",
             tasks="Mitarbeit im Tagesgeschäft unter Anleitung.",
             legal_basis=Placement.LegalBasis.MILOG,
-            agreement_signed_on=start - datetime.timedelta(days=5) if agreed else None,
-            insurance_confirmed_on=start - datetime.timedelta(days=4) if agreed else None,
+            # signed before it begins, and never after today (what happened is not in the future)
+            agreement_signed_on=min(start - datetime.timedelta(days=5), today) if agreed else None,
+            insurance_confirmed_on=min(start - datetime.timedelta(days=4), today)
+            if agreed
+            else None,
             state=state,
             state_reason="Gesundheitliche Gründe" if state == P.ABORTED else "",
             outcome=(
@@ -208,6 +211,9 @@ def _follow_ons(placements, today) -> list[Placement]:
         if pl.state != P.COMPLETED or kind is None:
             continue
         start = pl.actual_end + datetime.timedelta(days=14)
+        exit_date = pl.participant.exit_date
+        if kind in Placement.PROGRAMME_KINDS and exit_date and start > exit_date:
+            continue  # no internship after the case closed
         if kind == Placement.Kind.INTERNSHIP:
             end = start + datetime.timedelta(days=27)
         elif kind == Placement.Kind.APPRENTICESHIP:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from employers.models import ContactPerson, Employer
 from fallmanagement.core.locking import VersionedFormMixin
+from fallmanagement.core.rules import ModelRulesFormMixin
 from fallmanagement.core.widgets import (
     GermanBlankChoiceMixin,
     SearchSelect,
@@ -19,7 +20,7 @@ from fallmanagement.core.widgets import (
 from participants.models import Participant
 from participants.workflow import allowed_transitions
 
-from . import rules, uploads
+from . import uploads, workflow
 from .models import Assessment, CheckIn, Document, Placement
 
 
@@ -43,7 +44,9 @@ OUTCOME_STATUS = {
 }
 
 
-class PlacementForm(GermanBlankChoiceMixin, VersionedFormMixin, forms.ModelForm):
+class PlacementForm(
+    ModelRulesFormMixin, GermanBlankChoiceMixin, VersionedFormMixin, forms.ModelForm
+):
     confirm_overbooking = forms.BooleanField(
         label=_("Trotzdem planen"),
         required=False,
@@ -152,7 +155,7 @@ class PlacementForm(GermanBlankChoiceMixin, VersionedFormMixin, forms.ModelForm)
             and start <= end
             and self.instance.state != Placement.State.ABORTED
         ):
-            check = rules.capacity_check(employer, start, end, exclude_pk=self.instance.pk)
+            check = workflow.capacity_check(employer, start, end, exclude_pk=self.instance.pk)
             if check.overbooked and not data.get("confirm_overbooking"):
                 self.add_error("confirm_overbooking", check.message)
         return data
@@ -173,47 +176,11 @@ class AgreeForm(GermanBlankChoiceMixin, forms.Form):
     )
 
 
-class CaseStatusFormMixin(GermanBlankChoiceMixin, forms.Form):
-    """An optional "move the case along too" checkbox, checked against the case workflow."""
-
-    case_status: str = ""
-
-    def __init__(self, *args, participant: Participant | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.participant = participant
-        if participant is not None and participant.status != self.case_status:
-            self.fields["change_case_status"] = forms.BooleanField(
-                label=_("Fallstatus auf „%(status)s“ setzen")
-                % {"status": Participant.Status(self.case_status).label},
-                required=False,
-            )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("change_case_status") and self.case_status not in allowed_transitions(
-            self.participant
-        ):
-            self.add_error(
-                "change_case_status",
-                _(
-                    "Der Fallstatus kann nicht auf „%(to)s“ gesetzt werden: von „%(from)s“ ist "
-                    "das kein erlaubter Wechsel."
-                )
-                % {
-                    "to": Participant.Status(self.case_status).label,
-                    "from": self.participant.get_status_display(),
-                },
-            )
-        return data
-
-
-class StartForm(CaseStatusFormMixin):
-    case_status = Participant.Status.INTERNSHIP
+class StartForm(GermanBlankChoiceMixin, forms.Form):
     actual_start = forms.DateField(label=_("Tatsächlicher Beginn"), widget=DateInput())
 
 
-class CompleteForm(CaseStatusFormMixin):
-    case_status = Participant.Status.EVALUATION
+class CompleteForm(GermanBlankChoiceMixin, forms.Form):
     actual_end = forms.DateField(label=_("Tatsächliches Ende"), widget=DateInput())
 
 
@@ -221,17 +188,20 @@ class AbortForm(GermanBlankChoiceMixin, forms.Form):
     reason = forms.CharField(
         label=_("Grund des Abbruchs"), widget=forms.Textarea(attrs={"rows": 2})
     )
-    actual_end = forms.DateField(label=_("Letzter Tag"), widget=DateInput())
+    actual_end = forms.DateField(
+        label=_("Letzter Tag"),
+        widget=DateInput(),
+        required=False,
+        help_text=_("Nur wenn der Einsatz schon begonnen hat."),
+    )
 
 
 def transition_form(action: str, placement: Placement, data=None):
-    """The form of one state change; start/complete of an internship offer the case status."""
+    """The form of one state change (the case status follows by itself, see workflow)."""
     form_class = TRANSITION_FORMS[action]
     kwargs = {"prefix": action}
     if data is None:
         kwargs["initial"] = transition_initial(placement, action)
-    if issubclass(form_class, CaseStatusFormMixin):
-        kwargs["participant"] = placement.participant if placement.is_internship else None
     return form_class(data, **kwargs)
 
 
@@ -250,13 +220,13 @@ def transition_initial(placement: Placement, action: str) -> dict:
             "agreement_signed_on": placement.agreement_signed_on or today,
             "insurance_confirmed_on": placement.insurance_confirmed_on,
         },
-        "start": {"actual_start": placement.planned_start},
-        "complete": {"actual_end": placement.planned_end},
-        "abort": {"actual_end": today},
+        "start": {"actual_start": min(placement.planned_start, today)},
+        "complete": {"actual_end": min(placement.planned_end, today)},
+        "abort": {"actual_end": today if placement.actual_start else None},
     }[action]
 
 
-class CheckInForm(GermanBlankChoiceMixin, forms.ModelForm):
+class CheckInForm(ModelRulesFormMixin, GermanBlankChoiceMixin, forms.ModelForm):
     class Meta:
         model = CheckIn
         fields = ["date", "with_whom", "rating", "issues"]

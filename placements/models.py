@@ -1,8 +1,11 @@
 """Placements (Einsätze): the orientation internship and what follows it, with check-ins
 (Begleitung) and the employer's assessment (Beurteilung).
 
-The rules that must never break are database constraints here; `clean()` gives the same
-rules as friendly German form errors (details and the start rules live in `rules.py`).
+Each rule of a single placement is here: `Placement.clean()` says it in German for every
+write path (forms, state changes, follow-ons, commands), and what must never break is also a
+database constraint, the last line a raw SQL write cannot pass. All period rules use the
+effective dates (actual where known, else planned). The state machine, the start conditions
+and warnings are in `workflow.py`, which builds on this module (never the other way round).
 """
 
 import datetime
@@ -15,14 +18,33 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Func, Q
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThanOrEqual
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from employers.models import ContactPerson, Employer
 from fallmanagement.core.auditing import record_history
-from fallmanagement.core.models import KldbGroup, KldbOccupation, kldb_depth_constraint
+from fallmanagement.core.dates import last_day_of_months, months_later
+from fallmanagement.core.models import (
+    KldbGroup,
+    KldbOccupation,
+    kldb_depth_constraint,
+    kldb_depth_error,
+)
+from fallmanagement.core.rules import DatabaseTomorrow
 from participants.models import Participant
+
+# The effective period in SQL: actual dates where known, else planned (as Placement.start/end).
+EFFECTIVE_START = Coalesce("actual_start", "planned_start")
+EFFECTIVE_END = Coalesce("actual_end", "planned_end")
+
+
+def _d(value: datetime.date) -> str:
+    return date_format(value, "d.m.Y")
 
 
 class DateRange(Func):
@@ -44,6 +66,16 @@ class PlacementQuerySet(models.QuerySet):
 
     def internships(self) -> "PlacementQuerySet":
         return self.filter(kind=Placement.Kind.INTERNSHIP)
+
+    def begun(self) -> "PlacementQuerySet":
+        """Placements that take time: all but those cancelled before they began."""
+        return self.exclude(state=Placement.State.ABORTED, actual_start__isnull=True)
+
+    def overlapping(self, start: datetime.date, end: datetime.date) -> "PlacementQuerySet":
+        """Placements whose effective period shares a day with [start, end]."""
+        return self.annotate(eff_start=EFFECTIVE_START, eff_end=EFFECTIVE_END).filter(
+            eff_start__lte=end, eff_end__gte=start
+        )
 
     def occupying(
         self, start: datetime.date, end: datetime.date, *, states=None
@@ -96,9 +128,15 @@ class Placement(models.Model):
         EMPLOYMENT = "beschaeftigung", _("Beschäftigung")
 
     INTERNSHIP_MAX_DAYS = 28
-    # "At most 3 months with the same employer" (§ 22 MiLoG), counted in days: the longest
-    # three consecutive calendar months have 92 days (July–September), so 92 is the limit.
-    MILOG_MAX_DAYS = 92
+    # § 22 (1) S. 2 Nr. 2 MiLoG: unpaid orientation internships with the same employer last
+    # at most three calendar months from the first day, interruptions counted together (BAG,
+    # 30.01.2019, 5 AZR 556/17). Internships count together while the next one begins within
+    # MILOG_LINK_MONTHS calendar months after the previous one ended (see README, "Regeln").
+    MILOG_MONTHS = 3
+    MILOG_LINK_MONTHS = 3
+    # What the programme plans while a case is open; after the exit only the follow-on that
+    # the exit reason names (Ausbildung, EQ, Beschäftigung) is recorded.
+    PROGRAMME_KINDS = (Kind.INTERNSHIP.value, Kind.TRIAL.value)
     # Kinds the follow-on outcome creates (outcome -> kind of the new placement).
     OUTCOME_KIND = {
         "weiteres_praktikum": "orientierungspraktikum",
@@ -265,6 +303,62 @@ class Placement(models.Model):
                 ),
             ),
             models.CheckConstraint(
+                condition=Q(actual_start__isnull=True)
+                | Q(actual_end__isnull=True)
+                | Q(actual_end__gte=models.F("actual_start")),
+                name="placement_actual_end_after_actual_start",
+                violation_error_message=_(
+                    "Das tatsächliche Ende darf nicht vor dem tatsächlichen Beginn liegen."
+                ),
+            ),
+            # Started after the planned end without an actual end: the effective period would
+            # end before it begins.
+            models.CheckConstraint(
+                condition=Q(actual_start__isnull=True)
+                | Q(actual_end__isnull=False)
+                | Q(planned_end__gte=models.F("actual_start")),
+                name="placement_actual_start_before_effective_end",
+                violation_error_message=_(
+                    "Der tatsächliche Beginn liegt nach dem geplanten Ende. Bitte zuerst das "
+                    "geplante Ende anpassen."
+                ),
+            ),
+            # Only a placement cancelled before it began has an end without a beginning.
+            models.CheckConstraint(
+                condition=Q(actual_end__isnull=True)
+                | Q(actual_start__isnull=False)
+                | Q(state="abgebrochen"),
+                name="placement_actual_end_needs_actual_start",
+                violation_error_message=_(
+                    "Ein tatsächliches Ende gibt es nur nach einem tatsächlichen Beginn."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(actual_start__isnull=True)
+                    | LessThanOrEqual(models.F("actual_start"), DatabaseTomorrow())
+                )
+                & (
+                    Q(actual_end__isnull=True)
+                    | LessThanOrEqual(models.F("actual_end"), DatabaseTomorrow())
+                ),
+                name="placement_actual_dates_not_in_future",
+                violation_error_message=_(
+                    "Tatsächlicher Beginn und tatsächliches Ende dürfen nicht in der Zukunft "
+                    "liegen."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="orientierungspraktikum")
+                | Q(state="abgebrochen", actual_start__isnull=True)
+                | LessThanOrEqual(EFFECTIVE_END, EFFECTIVE_START + datetime.timedelta(days=27)),
+                name="placement_internship_effective_max_28_days",
+                violation_error_message=_(
+                    "Ein Orientierungspraktikum dauert höchstens 28 Tage (Ende eingeschlossen), "
+                    "auch mit den tatsächlichen Daten."
+                ),
+            ),
+            models.CheckConstraint(
                 condition=~Q(kind="orientierungspraktikum", state__in=["laeuft", "beendet"])
                 | Q(agreement_signed_on__isnull=False, insurance_confirmed_on__isnull=False),
                 name="placement_internship_started_needs_agreement_and_insurance",
@@ -299,11 +393,20 @@ class Placement(models.Model):
 
     @property
     def start(self):
+        """First day of the effective period (actual where known, else planned)."""
         return self.actual_start or self.planned_start
 
     @property
     def end(self):
+        """Last day of the effective period. A placement cancelled before it began keeps
+        its planned period here (its `actual_end` is the day it was cancelled)."""
+        if self.actual_start is None:
+            return self.planned_end
         return self.actual_end or self.planned_end
+
+    @property
+    def never_began(self) -> bool:
+        return self.state == self.State.ABORTED and self.actual_start is None
 
     @property
     def is_internship(self) -> bool:
@@ -324,12 +427,242 @@ class Placement(models.Model):
         return None
 
     def clean(self) -> None:
-        """The planning rules as German form errors (keys are fields of the edit form)."""
-        from . import rules
-
-        errors = rules.planning_errors(self)
+        """Every rule of one placement as German errors, keyed by the edit form's fields
+        (errors about the actual dates, set by the state changes, go to the whole form)."""
+        errors = self.rule_errors()
         if errors:
             raise ValidationError(errors)
+
+    def rule_errors(self) -> dict[str, list[str]]:
+        errors: dict[str, list[str]] = {}
+
+        def add(field, message):
+            errors.setdefault(field, []).append(message)
+
+        self._clean_kind(add)
+        if not (self.planned_start and self.planned_end):
+            return errors
+        if self.planned_end < self.planned_start:
+            add("planned_end", gettext("Das Ende darf nicht vor dem Beginn liegen."))
+            return errors
+        if not self._clean_dates(add):
+            return errors
+        if self.participant_id:
+            self._clean_case(add)
+        if self.is_internship and not self.never_began:
+            self._clean_internship(add)
+        started = self.state in (self.State.RUNNING, self.State.COMPLETED)
+        if self.is_internship and started:
+            if not self.agreement_signed_on:
+                add(
+                    "agreement_signed_on",
+                    gettext("Ein laufendes Praktikum braucht die Vereinbarung."),
+                )
+            if not self.insurance_confirmed_on:
+                add(
+                    "insurance_confirmed_on",
+                    gettext("Ein laufendes Praktikum braucht die bestätigte Unfallversicherung."),
+                )
+        if self.legal_basis == self.LegalBasis.SGB3_45 and started and not self.agency_approval_on:
+            add(
+                "agency_approval_on",
+                gettext(
+                    "Eine Maßnahme nach § 45 SGB III braucht die Zustimmung von Jobcenter/Agentur."
+                ),
+            )
+        return errors
+
+    def _clean_kind(self, add) -> None:
+        """Sub-kinds and legal bases only where they mean something; the supervisor."""
+        K = self.Kind
+        if self.kind != K.EMPLOYMENT:
+            self.employment_type = ""
+        elif not self.employment_type:
+            add(
+                "employment_type",
+                gettext("Bei einer Beschäftigung bitte die Beschäftigungsart angeben."),
+            )
+        if self.kind != K.INTERNSHIP:
+            self.legal_basis = ""
+        elif not self.legal_basis:
+            add(
+                "legal_basis",
+                gettext(
+                    "Bitte die Rechtsgrundlage des Praktikums angeben (MiLoG oder § 45 SGB III)."
+                ),
+            )
+        if self.kldb_occupation_id and not self.kldb_group_id:
+            self.kldb_group_id = self.kldb_occupation_id[:2]
+        if error := kldb_depth_error(self.kldb_group_id, self.kldb_occupation_id):
+            add("kldb_occupation", error)
+        if (
+            self.supervisor_id
+            and self.employer_id
+            and self.supervisor.employer_id != self.employer_id
+        ):
+            add(
+                "supervisor",
+                gettext("Die Betreuung muss eine Ansprechperson dieses Betriebs sein."),
+            )
+
+    def _clean_dates(self, add) -> bool:
+        """What has happened is not in the future; the actual period is in order.
+        Returns False when the period is unusable for the rules that follow."""
+        today = timezone.localdate()
+        ok = True
+        for name, label in (
+            ("actual_start", gettext("Der tatsächliche Beginn")),
+            ("actual_end", gettext("Das tatsächliche Ende")),
+            ("agreement_signed_on", gettext("Die Unterschrift der Vereinbarung")),
+            ("insurance_confirmed_on", gettext("Die Bestätigung der Unfallversicherung")),
+            ("agency_approval_on", gettext("Die Zustimmung von Jobcenter/Agentur")),
+        ):
+            value = getattr(self, name)
+            if value and value > today:
+                key = name if name.endswith("_on") else "__all__"
+                add(
+                    key,
+                    gettext("%(what)s darf nicht in der Zukunft liegen (%(date)s).")
+                    % {"what": label, "date": _d(value)},
+                )
+                ok = False
+        if self.actual_end and self.actual_start is None and self.state != self.State.ABORTED:
+            add(
+                "__all__",
+                gettext("Ein tatsächliches Ende gibt es nur nach einem tatsächlichen Beginn."),
+            )
+            ok = False
+        if self.actual_start and self.actual_end and self.actual_end < self.actual_start:
+            add(
+                "__all__",
+                gettext("Das tatsächliche Ende darf nicht vor dem tatsächlichen Beginn liegen."),
+            )
+            ok = False
+        if self.actual_start and not self.actual_end and self.planned_end < self.actual_start:
+            add(
+                "planned_end",
+                gettext(
+                    "Der tatsächliche Beginn (%(start)s) liegt nach dem geplanten Ende. Bitte "
+                    "das geplante Ende anpassen."
+                )
+                % {"start": _d(self.actual_start)},
+            )
+            ok = False
+        return ok
+
+    def _clean_case(self, add) -> None:
+        """The case: open, and in the programme when the placement begins."""
+        participant = self.participant
+        if participant.is_closed and self.pk is None and self.kind in self.PROGRAMME_KINDS:
+            add(
+                "__all__",
+                gettext(
+                    "Der Fall ist abgeschlossen; für ihn wird kein Praktikum mehr geplant. Bitte "
+                    "den Fall zuerst wieder aufnehmen."
+                ),
+            )
+        entry = participant.entry_date
+        if entry and self.start < entry:
+            add(
+                "planned_start",
+                gettext(
+                    "Der Einsatz kann nicht vor dem Eintritt in das Programm (%(date)s) beginnen."
+                )
+                % {"date": _d(entry)},
+            )
+
+    def _clean_internship(self, add) -> None:
+        """28 days, no overlap, the MiLoG months – all on the effective period."""
+        limit = self.INTERNSHIP_MAX_DAYS
+        planned_days = self.duration_days
+        if planned_days > limit:
+            add(
+                "planned_end",
+                gettext(
+                    "Ein Orientierungspraktikum dauert höchstens 28 Tage (Ende eingeschlossen); "
+                    "geplant sind %(days)s Tage."
+                )
+                % {"days": planned_days},
+            )
+        days = (self.end - self.start).days + 1
+        if days > limit and (self.actual_start or self.actual_end):
+            add(
+                "__all__",
+                gettext(
+                    "Ein Orientierungspraktikum dauert höchstens 28 Tage (Ende eingeschlossen); "
+                    "mit den tatsächlichen Daten sind es %(days)s Tage (%(start)s – %(end)s)."
+                )
+                % {"days": days, "start": _d(self.start), "end": _d(self.end)},
+            )
+        if not self.participant_id or self.state == self.State.ABORTED:
+            return
+        clash = self.overlapping_internships().first()
+        if clash:
+            add(
+                "planned_start",
+                gettext(
+                    "Für diese:n Teilnehmende:n gibt es in diesem Zeitraum schon ein "
+                    "Praktikum: %(employer)s, %(start)s – %(end)s."
+                )
+                % {
+                    "employer": clash.employer.name,
+                    "start": _d(clash.start),
+                    "end": _d(clash.end),
+                },
+            )
+        if self.legal_basis == self.LegalBasis.MILOG and self.employer_id:
+            message = self.milog_excess()
+            if message:
+                add("legal_basis", message)
+
+    def overlapping_internships(self) -> "PlacementQuerySet":
+        """Other internships of the participant (not aborted) sharing a day with this one."""
+        qs = Placement.objects.filter(participant_id=self.participant_id).internships()
+        qs = qs.exclude(state=self.State.ABORTED)
+        if self.pk:
+            qs = qs.exclude(pk=self.pk)
+        return qs.overlapping(self.start, self.end).select_related("employer")
+
+    def milog_chain(self) -> list["Placement"]:
+        """The unpaid orientation internships with this employer that count together with
+        this one (§ 22 MiLoG): sorted by start, each beginning within MILOG_LINK_MONTHS
+        calendar months after the previous one ended."""
+        others = (
+            Placement.objects.filter(
+                participant_id=self.participant_id,
+                employer_id=self.employer_id,
+                legal_basis=self.LegalBasis.MILOG,
+            )
+            .internships()
+            .begun()
+        )
+        if self.pk:
+            others = others.exclude(pk=self.pk)
+        periods = sorted([*others, self], key=lambda p: (p.start, p.end))
+        chains: list[list[Placement]] = []
+        for p in periods:
+            if chains and p.start <= months_later(
+                max(q.end for q in chains[-1]), self.MILOG_LINK_MONTHS
+            ):
+                chains[-1].append(p)
+            else:
+                chains.append([p])
+        return next(chain for chain in chains if self in chain)
+
+    def milog_excess(self) -> str:
+        """The German message when the chain reaches past three calendar months from its
+        first day (a date rule, not a number of days), else ""."""
+        chain = self.milog_chain()
+        first = chain[0].start
+        last_allowed = last_day_of_months(first, self.MILOG_MONTHS)
+        chain_end = max(p.end for p in chain)
+        if chain_end <= last_allowed:
+            return ""
+        return gettext(
+            "Unvergütete Orientierungspraktika beim selben Betrieb, die zusammen zählen, "
+            "dürfen höchstens 3 Kalendermonate ab dem ersten Tag dauern: ab %(first)s also "
+            "bis %(last)s; mit diesem Praktikum reichen sie bis %(end)s."
+        ) % {"first": _d(first), "last": _d(last_allowed), "end": _d(chain_end)}
 
 
 class CheckIn(models.Model):
@@ -355,6 +688,37 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d.%m.%Y} {self.with_whom}"
+
+    # A check-in belongs to a placement that has begun, from a week before its effective
+    # start (the talk on the first day is often arranged the week before) to two weeks after
+    # its end (the closing talk).
+    BEFORE_START = datetime.timedelta(days=7)
+    AFTER_END = datetime.timedelta(days=14)
+
+    def clean(self) -> None:
+        if not self.date or not self.placement_id:
+            return
+        placement = self.placement
+        if self.date > timezone.localdate():
+            raise ValidationError(
+                {"date": gettext("Eine Begleitung kann nicht in der Zukunft liegen.")}
+            )
+        if placement.actual_start is None:
+            raise ValidationError(
+                gettext("Eine Begleitung gibt es erst, wenn der Einsatz begonnen hat.")
+            )
+        earliest = placement.start - self.BEFORE_START
+        latest = placement.end + self.AFTER_END
+        if not earliest <= self.date <= latest:
+            raise ValidationError(
+                {
+                    "date": gettext(
+                        "Eine Begleitung liegt zwischen %(earliest)s und %(latest)s (eine Woche "
+                        "vor Beginn bis zwei Wochen nach Ende des Einsatzes)."
+                    )
+                    % {"earliest": _d(earliest), "latest": _d(latest)}
+                }
+            )
 
 
 class Assessment(models.Model):

@@ -26,7 +26,7 @@ from fallmanagement.core.widgets import parse_id
 from participants.models import Participant
 from participants.workflow import change_status
 
-from . import documents, rules
+from . import documents, workflow
 from .forms import (
     TRANSITION_FORMS,
     AssessmentForm,
@@ -36,7 +36,7 @@ from .forms import (
     transition_form,
 )
 from .matching import default_period
-from .models import Assessment, Placement
+from .models import Assessment, CheckIn, Placement
 from .queries import visible_placements
 
 PER_PAGE = 25
@@ -96,7 +96,7 @@ def _save_placement(request, form, template_context, *, created: bool):
         handle_stale(form)
         return render(request, "placements/form.html", template_context, status=409)
     except IntegrityError as error:  # a constraint, e.g. an overlap saved concurrently
-        form.add_error(None, rules.constraint_message(error))
+        form.add_error(None, workflow.constraint_message(error))
         return render(request, "placements/form.html", template_context)
     messages.success(request, _("Einsatz angelegt.") if created else _("Einsatz gespeichert."))
     return redirect("placements:detail", pk=placement.pk)
@@ -141,6 +141,16 @@ def create(request: HttpRequest) -> HttpResponse:
             Participant.objects.visible_to(request.user), pk=request.GET["participant"]
         )
     initial = prefill(request.GET, participant) if request.method != "POST" else {}
+    if request.GET.get("kind") in Placement.Kind.values:
+        initial["kind"] = request.GET["kind"]
+    if participant is not None and participant.is_closed and request.method == "GET":
+        messages.info(
+            request,
+            _(
+                "Der Fall ist abgeschlossen: erfasst wird nur noch der Anschluss (Ausbildung, "
+                "EQ, Beschäftigung), kein Praktikum."
+            ),
+        )
     instance = Placement(participant=participant, created_by=request.user)
     form = PlacementForm(
         request.POST or None,
@@ -171,12 +181,12 @@ def _detail_context(request, placement: Placement, **overrides) -> dict:
     except Assessment.DoesNotExist:
         assessment = None
     transitions = []
-    for t in rules.available_transitions(placement):
+    for t in workflow.available_transitions(placement):
         form = overrides.pop(f"{t.action}_form", None) or transition_form(t.action, placement)
         transitions.append({"t": t, "form": form})
     start_problems = []
     if placement.state in (Placement.State.PLANNED, Placement.State.AGREED):
-        start_problems = rules.start_errors(placement, placement.planned_start)
+        start_problems = workflow.start_errors(placement, placement.planned_start)
     outcome_form = overrides.pop("outcome_form", None) or OutcomeForm(
         participant=placement.participant,
         has_follow_on=placement.follow_ons.exists(),
@@ -191,6 +201,8 @@ def _detail_context(request, placement: Placement, **overrides) -> dict:
         "assessment": assessment,
         "checkins": placement.checkins.select_related("author"),
         "checkin_form": CheckInForm(initial={"date": timezone.localdate()}),
+        "can_check_in": placement.actual_start is not None,
+        "warnings": workflow.warnings(placement),
         "transitions": transitions,
         "start_problems": start_problems,
         "outcome_form": outcome_form,
@@ -220,15 +232,9 @@ def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     form = transition_form(action, placement, request.POST)
     if form.is_valid():
         try:
-            with transaction.atomic():
-                placement = rules.apply_transition(placement, action, form.cleaned_data)
-                if form.cleaned_data.get("change_case_status"):
-                    change_status(
-                        placement.participant,
-                        form.case_status,
-                        request.user,
-                        reason=_("Einsatz: %(state)s") % {"state": placement.get_state_display()},
-                    )
+            placement = workflow.apply_transition(
+                placement, action, form.cleaned_data, user=request.user
+            )
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
@@ -247,12 +253,9 @@ def transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_POST
 def checkin_add(request: HttpRequest, pk: int) -> HttpResponse:
     placement = _get_placement(request, pk)
-    form = CheckInForm(request.POST)
+    form = CheckInForm(request.POST, instance=CheckIn(placement=placement, author=request.user))
     if form.is_valid():
-        checkin = form.save(commit=False)
-        checkin.placement = placement
-        checkin.author = request.user
-        checkin.save()
+        form.save()
         if not request.htmx:
             messages.success(request, _("Begleitung gespeichert."))
             return redirect(reverse("placements:detail", args=[pk]) + "#begleitung")
@@ -326,13 +329,10 @@ def _create_follow_on(placement: Placement, user, job_title: str) -> Placement |
         follows=placement,
         created_by=user,
     )
-    errors = rules.planning_errors(follow_on)
-    if errors:
-        raise ValidationError(
-            [_("Der Anschluss-Einsatz konnte nicht angelegt werden:")]
-            + [m for ms in errors.values() for m in ms]
-        )
-    rules.save_checked(follow_on)
+    problems = workflow.rule_messages(follow_on)
+    if problems:
+        raise ValidationError([_("Der Anschluss-Einsatz konnte nicht angelegt werden:")] + problems)
+    workflow.save_checked(follow_on)
     return follow_on
 
 

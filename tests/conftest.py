@@ -12,6 +12,12 @@ def pytest_collection_modifyitems(config, items):
     """Tests that stop the database run last, so no other test meets a restarting server
     (by marker, not by file name: order never depends on names)."""
     items.sort(key=lambda item: item.get_closest_marker("restarts_database") is not None)
+    # The long property-based run belongs to `make fuzz` (-m fuzz), not to every test run.
+    if "fuzz" not in (config.option.markexpr or ""):
+        skip = pytest.mark.skip(reason="lange Regel-Prüfung: make fuzz")
+        for item in items:
+            if item.get_closest_marker("fuzz"):
+                item.add_marker(skip)
 
 
 @pytest.fixture

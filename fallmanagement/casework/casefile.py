@@ -17,6 +17,7 @@ from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.locking import StaleObjectError, handle_stale, save_versioned
 from fallmanagement.core.roles import Role, has_role, role_required
 from offers.models import Referral
+from participants import workflow
 from participants.casefile_forms import (
     CONSENT_MISSING,
     CaseNoteForm,
@@ -40,6 +41,7 @@ from participants.workflow import (
 )
 from placements.models import Placement
 from placements.queries import placements_of_participant
+from placements.workflow import exit_warnings
 
 from .timeline import KINDS, PAGE_SIZE, build_timeline
 
@@ -190,6 +192,7 @@ def _context(request: HttpRequest, participant: Participant, **forms) -> dict:
         "documents": timeline.also["documents"],
         "experiences": timeline.also["experiences"],
         "intake_gaps": intake_gaps(participant, has_languages=bool(timeline.also["languages"])),
+        "exit_warnings": exit_warnings(participant),
         "note_form": forms.pop("note_form", None) or CaseNoteForm(),
         "goal_form": forms.pop("goal_form", None) or GoalForm(),
         "followup_form": forms.pop("followup_form", None) or FollowUpForm(),
@@ -242,12 +245,16 @@ def _add(request, pk, form_class, form_key, message, *, build):
 
 
 def _add_owned(request, pk, form_class, form_key, message, owner_field):
-    """Add a simple timeline entry that belongs to the participant and records its author."""
+    """Add a simple timeline entry that belongs to the participant and records its author
+    (a due date in the past is saved with a warning, see participants.workflow)."""
 
     def build(form, participant):
         form.instance.participant = participant
         setattr(form.instance, owner_field, request.user)
         form.save()
+        warning = workflow.past_due_warning(getattr(form.instance, "due_on", None))
+        if warning:
+            messages.warning(request, warning)
 
     return _add(request, pk, form_class, form_key, message, build=build)
 

@@ -1,5 +1,6 @@
 """Operations shared by migrations."""
 
+from django.core.management.base import CommandError
 from django.db import migrations
 
 _DROP_SQL = """
@@ -36,3 +37,34 @@ FORMER_APP_MIGRATIONS = [
     ("fallmanagement", "0005_german_collation"),
     ("fallmanagement", "0006_report_job_issue"),
 ]
+
+
+def refuse_rows_breaking(rules: dict[str, str]) -> migrations.RunPython:
+    """Before a migration adds constraints: stop with an explanation (not a stack trace)
+    when existing rows break them. `rules` maps a German description of each rule to a
+    query returning the ids of the rows that break it (copied into the migration, so it
+    stays as it was when the constraint came)."""
+
+    def check(apps, schema_editor):
+        found = []
+        with schema_editor.connection.cursor() as cursor:
+            for description, sql in rules.items():
+                cursor.execute(sql)
+                ids = [row[0] for row in cursor.fetchall()]
+                if ids:
+                    shown = ", ".join(str(i) for i in ids[:10]) + (" …" if len(ids) > 10 else "")
+                    found.append(f"  - {description}: {len(ids)} Zeile(n), id {shown}")
+        if found:
+            raise CommandError(
+                "Die Migration kann die neuen Regeln nicht als Datenbank-Bedingung anlegen, "
+                "weil vorhandene Daten sie verletzen:\n"
+                + "\n".join(found)
+                + "\n\nSo finden und korrigieren Sie diese Daten:\n"
+                "  1. Den vorigen Stand laufen lassen und `python manage.py check_rules` "
+                "aufrufen: es listet jede betroffene Zeile mit dem Link zur Fallakte.\n"
+                "  2. Die Daten in der Anwendung korrigieren (z. B. tatsächliche Daten des "
+                "Einsatzes, Austrittsdatum).\n"
+                "  3. `python manage.py migrate` erneut aufrufen. Es wurde nichts geändert."
+            )
+
+    return migrations.RunPython(check, migrations.RunPython.noop, elidable=True)

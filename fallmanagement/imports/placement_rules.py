@@ -1,12 +1,12 @@
 """The one door through which an import reaches the placement rules.
 
-The rules live in the placements app (`placements.rules`; another branch may rename it to
-`workflow.py`: then only the import below changes). An imported placement passes exactly what
+The rules live in the placements app (`Placement.clean()` and `placements.workflow`). An
+imported placement passes exactly what
 a typed one passes: `full_clean()` runs `Placement.clean()` (the planning rules) and the
 database constraints, and `save_checked` turns a refused constraint into a German message.
 """
 
-from placements import rules as placement_workflow
+from placements import workflow as placement_workflow
 from placements.models import Placement
 
 

@@ -74,11 +74,17 @@ def test_internships_starting_or_ending_this_week(caseworker, other_caseworker):
 
     starting = internship(days(2), days(20))
     ending = internship(days(-20), days(-1))
-    internship(days(-5), days(10), actual_end=days(8))  # runs through the week
+    started = {
+        "state": Placement.State.RUNNING,
+        "agreement_signed_on": days(-40),
+        "insurance_confirmed_on": days(-40),
+    }
+    internship(days(-5), days(10), actual_start=days(-5), **started)  # runs through the week
     internship(days(6), days(20))  # starts next Monday
     internship(days(1), days(20), state=Placement.State.ABORTED)
     internship(days(1), days(20), owner=other_caseworker)
-    moved = internship(days(-30), days(-10), actual_end=days(3))  # extended into this week
+    # ran longer than planned, into this week (28 days in all)
+    moved = internship(days(-24), days(-10), actual_start=days(-24), actual_end=days(3), **started)
     found = my_week(caseworker, today=TODAY)["internships"]
     assert [p.pk for p in found] == [moved.pk, ending.pk, starting.pk]
 

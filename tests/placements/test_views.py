@@ -42,6 +42,17 @@ def placement(participant):
 
 
 @pytest.fixture
+def running(participant):
+    return PlacementFactory(
+        participant=participant,
+        state=S.RUNNING,
+        agreement_signed_on=D(2026, 2, 20),
+        insurance_confirmed_on=D(2026, 2, 21),
+        actual_start=D(2026, 3, 2),
+    )
+
+
+@pytest.fixture
 def completed(participant):
     return PlacementFactory(
         participant=participant,
@@ -393,18 +404,18 @@ def test_abort_needs_a_reason(caseworker_client, placement):
 # --- check-ins ----------------------------------------------------------------------------
 
 
-def test_add_checkin_plain_post_redirects(caseworker_client, placement):
+def test_add_checkin_plain_post_redirects(caseworker_client, running):
     response = caseworker_client.post(
-        reverse("placements:checkin_add", args=[placement.pk]),
+        reverse("placements:checkin_add", args=[running.pk]),
         {"date": "2026-03-05", "with_whom": "Meister Hofmann", "rating": "gut", "issues": ""},
     )
     assert response.status_code == 302
     assert CheckIn.objects.get().author.username == "sabine"
 
 
-def test_add_checkin_with_htmx_returns_the_partial(caseworker_client, placement):
+def test_add_checkin_with_htmx_returns_the_partial(caseworker_client, running):
     response = caseworker_client.post(
-        reverse("placements:checkin_add", args=[placement.pk]),
+        reverse("placements:checkin_add", args=[running.pk]),
         {"date": "2026-03-05", "with_whom": "Meister Hofmann", "rating": "schwierig"},
         headers={"HX-Request": "true"},
     )
@@ -415,9 +426,9 @@ def test_add_checkin_with_htmx_returns_the_partial(caseworker_client, placement)
     assert "Meister Hofmann" in page and "schwierig" in page
 
 
-def test_checkin_form_errors_are_shown(caseworker_client, placement):
+def test_checkin_form_errors_are_shown(caseworker_client, running):
     response = caseworker_client.post(
-        reverse("placements:checkin_add", args=[placement.pk]),
+        reverse("placements:checkin_add", args=[running.pk]),
         {"date": "", "with_whom": "", "rating": "gut"},
         headers={"HX-Request": "true"},
     )
@@ -628,26 +639,8 @@ def test_board_runs_a_constant_number_of_queries(caseworker_client, caseworker):
     assert few == many
 
 
-def test_start_can_move_the_case_to_internship(caseworker_client, participant):
+def test_case_status_follows_the_internship_when_it_starts_and_ends(caseworker_client, participant):
     Participant.objects.filter(pk=participant.pk).update(status=Participant.Status.INTERNSHIP_PREP)
-    placement = PlacementFactory(
-        participant=participant,
-        state=S.AGREED,
-        agreement_signed_on=D(2026, 2, 20),
-        insurance_confirmed_on=D(2026, 2, 21),
-    )
-    url = reverse("placements:transition", args=[placement.pk, "start"])
-    page = caseworker_client.get(reverse("placements:detail", args=[placement.pk]))
-    assert "Fallstatus auf „Praktikum“ setzen" in page.content.decode()
-    response = caseworker_client.post(
-        url, {"start-actual_start": "2026-03-02", "start-change_case_status": "on"}
-    )
-    assert response.status_code == 302
-    participant.refresh_from_db()
-    assert participant.status == Participant.Status.INTERNSHIP
-
-
-def test_start_refuses_a_case_status_change_that_is_not_allowed(caseworker_client, participant):
     placement = PlacementFactory(
         participant=participant,
         state=S.AGREED,
@@ -656,27 +649,51 @@ def test_start_refuses_a_case_status_change_that_is_not_allowed(caseworker_clien
     )
     response = caseworker_client.post(
         reverse("placements:transition", args=[placement.pk, "start"]),
-        {"start-actual_start": "2026-03-02", "start-change_case_status": "on"},
+        {"start-actual_start": "2026-03-02"},
     )
-    assert response.status_code == 422
-    assert (
-        "Der Fallstatus kann nicht auf „Praktikum“ gesetzt werden: von „Aufnahme“ ist das kein "
-        "erlaubter Wechsel." in response.content.decode()
+    assert response.status_code == 302
+    participant.refresh_from_db()
+    assert participant.status == Participant.Status.INTERNSHIP
+    response = caseworker_client.post(
+        reverse("placements:transition", args=[placement.pk, "complete"]),
+        {"complete-actual_end": "2026-03-27"},
     )
+    assert response.status_code == 302
+    participant.refresh_from_db()
+    assert participant.status == Participant.Status.EVALUATION
+    assert list(
+        participant.status_changes.order_by("changed_at").values_list("to_status", "changed_on")
+    ) == [("praktikum", D(2026, 3, 2)), ("auswertung", D(2026, 3, 27))]
+
+
+def test_start_offers_no_forbidden_case_status_and_keeps_the_case(caseworker_client, participant):
+    # Seen: the page offered "Fallstatus auf Praktikum setzen" and then refused it.
+    placement = PlacementFactory(
+        participant=participant,
+        state=S.AGREED,
+        agreement_signed_on=D(2026, 2, 20),
+        insurance_confirmed_on=D(2026, 2, 21),
+    )
+    page = caseworker_client.get(reverse("placements:detail", args=[placement.pk]))
+    assert "Fallstatus auf" not in page.content.decode()
+    response = caseworker_client.post(
+        reverse("placements:transition", args=[placement.pk, "start"]),
+        {"start-actual_start": "2026-03-02"},
+    )
+    assert response.status_code == 302
     placement.refresh_from_db()
-    assert placement.state == S.AGREED
+    participant.refresh_from_db()
+    assert (placement.state, participant.status) == (S.RUNNING, Participant.Status.INTAKE)
 
 
 def test_overlap_caught_only_by_the_database_is_shown_as_form_error(
     caseworker_client, participant, monkeypatch
 ):
     # As if another caseworker saved an overlapping internship between clean() and save().
-    from placements import rules
-
     PlacementFactory(
         participant=participant, planned_start=D(2026, 12, 10), planned_end=D(2026, 12, 20)
     )
-    monkeypatch.setattr(rules, "overlapping_internships", lambda p: Placement.objects.none())
+    monkeypatch.setattr(Placement, "overlapping_internships", lambda p: Placement.objects.none())
     url = reverse("placements:create") + f"?participant={participant.pk}"
     response = caseworker_client.post(url, form_data(employer=EmployerFactory()))
     assert response.status_code == 200

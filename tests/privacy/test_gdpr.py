@@ -6,7 +6,8 @@ import json
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, Value
+from django.db.models.functions import Least
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -94,8 +95,12 @@ def test_art15_overview_page(admin_client_role, full_participant):
 
 
 def _close(p, exit_date, reason):
+    # An old exit needs an entry before it (participant_exit_not_before_entry).
     Participant.objects.filter(pk=p.pk).update(
-        status=Participant.Status.CLOSED, exit_date=exit_date, exit_reason=reason
+        status=Participant.Status.CLOSED,
+        exit_date=exit_date,
+        exit_reason=reason,
+        entry_date=Least("entry_date", Value(exit_date)),
     )
 
 

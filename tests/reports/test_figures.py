@@ -391,7 +391,8 @@ def test_the_single_pass_counts_agree_with_one_query_per_rule(caseworker, other_
     statuses = [c for c, _l in Participant.ExitReason.choices]
     for _i in range(60):
         entry = D(2024, 10, 1) + datetime.timedelta(days=rng.randrange(0, 400))
-        exit_date = entry + datetime.timedelta(days=rng.randrange(-30, 300))  # some bad data
+        # (an exit before the entry is refused by the database: participant_exit_not_before_entry)
+        exit_date = entry + datetime.timedelta(days=rng.randrange(0, 300))
         closed = rng.random() < 0.5
         ParticipantFactory(
             caseworker=rng.choice([caseworker, other_caseworker, None]),
@@ -405,14 +406,8 @@ def test_the_single_pass_counts_agree_with_one_query_per_rule(caseworker, other_
             exit_date=exit_date if closed else None,
             exit_reason=rng.choice(statuses) if closed else "",
         )
-    # Bad data: exit recorded before the entry (an entry in the period, but never active).
-    ParticipantFactory(
-        caseworker=caseworker,
-        entry_date=D(2025, 1, 10),
-        status=S.CLOSED,
-        exit_date=D(2024, 12, 20),
-        exit_reason=statuses[0],
-    )
+    # (Bad data with an exit before the entry cannot be written any more: the database refuses
+    # it, participant_exit_not_before_entry; `manage.py check_rules` finds older rows.)
     ctx = Context(H1_2025)
     counts = ctx.participant_counts
     active = ctx.active
