@@ -8,6 +8,15 @@ from fallmanagement.core.roles import Role
 from .factories import ParticipantFactory, make_user
 
 
+@pytest.fixture(autouse=True)
+def _german_by_default():
+    """Every test starts in German, whatever language an earlier test left active."""
+    from django.utils import translation
+
+    with translation.override("de"):
+        yield
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests that stop the database run last, so no other test meets a restarting server
     (by marker, not by file name: order never depends on names)."""
