@@ -13,4 +13,7 @@ class FallmanagementConfig(AppConfig):
         from . import roles
 
         post_migrate.connect(roles.sync_role_permissions, sender=self)
+        from . import dbroles
+
+        post_migrate.connect(dbroles.harden, sender=self)
         from . import security  # noqa: F401  (security event signal receivers)

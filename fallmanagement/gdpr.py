@@ -13,7 +13,8 @@ from django.utils import timezone
 from participants.models import Participant
 from placements.models import Assessment, CheckIn, Placement
 
-from .history import participant_history, purge_participant_history
+from .dbroles import prune_participant_history
+from .history import participant_history
 from .models import AccessLog, SecurityEvent
 
 logger = logging.getLogger("fallmanagement.gdpr")
@@ -190,7 +191,7 @@ def anonymise(participant: Participant) -> None:
         CheckIn.objects.filter(placement__participant=p).update(with_whom="", issues="")
         Assessment.objects.filter(placement__participant=p).update(comments="")
         # The trail of the old values would undo the anonymisation: purge it (privileged).
-        purge_participant_history(p.pk)
+        prune_participant_history(p.pk, SecurityEvent.Kind.ANONYMISED)
         SecurityEvent.objects.create(
             kind=SecurityEvent.Kind.ANONYMISED,
             participant_id=p.pk,
@@ -208,7 +209,7 @@ def erase(participant: Participant, by_user, request=None) -> int:
     with transaction.atomic():
         Placement.objects.filter(participant_id=pk).delete()
         participant.delete()
-        purged = purge_participant_history(pk)
+        purged = prune_participant_history(pk, SecurityEvent.Kind.ERASURE)
         from .security import record_event
 
         record_event(
