@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "fallmanagement.outage.DatabaseOutageMiddleware",  # /healthz and the 503 page: first
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -284,7 +285,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
-        "django.server": {"level": "WARNING"},
+        # propagate: Django's own handler for it is dropped here, and without one Python's
+        # last-resort handler would print 4xx request lines unfiltered (with query strings).
+        "django.server": {"level": "WARNING", "propagate": True},
         "django.request": {"level": "ERROR"},
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},

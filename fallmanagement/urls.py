@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from . import audit_urls, views
+from . import audit_urls, outage, views
 from .admin_site import restrict_admin_to_administration
 
 restrict_admin_to_administration(admin.site)
@@ -17,7 +17,7 @@ handler500 = "fallmanagement.views.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", outage.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
