@@ -129,6 +129,9 @@ def test_backup_and_restore_round_trip_into_a_fresh_database(caseworker):
     )
     assert backup.returncode == 0, backup.stderr
     dump = Path(re.search(r"Sicherung: (\S+)", backup.stdout).group(1))
+    # Social data: only the owner of the backup directory may read it.
+    assert dump.stat().st_mode & 0o777 == 0o600
+    assert dump.parent.stat().st_mode & 0o777 == 0o700
     subprocess.run(  # noqa: S603
         ["psql", env["DATABASE_OWNER_URL"], "-c", f'CREATE DATABASE "{target_name}"'],  # noqa: S607
         check=True,
