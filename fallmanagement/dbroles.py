@@ -6,7 +6,8 @@ migrations (DATABASE_OWNER_URL, `manage.py migrate --database owner`). After eve
 
 - the application role may SELECT/INSERT/UPDATE/DELETE the tables and use the sequences, for
   new tables too (ALTER DEFAULT PRIVILEGES of the owner), and nothing else;
-- the append-only logs (audit trail event tables, access log, security log) refuse UPDATE,
+- the append-only tables (audit trail event tables, access log, security log, issued
+  reports) refuse UPDATE,
   DELETE and TRUNCATE twice over: the application role lacks the privilege, and a trigger
   refuses every change unless the current user is the table owner. pgtrigger's own protect
   triggers honour the session variable `pgtrigger.ignore`, which any session may set; this
@@ -34,7 +35,7 @@ from .history import (
     event_model,
     protected_uris,
 )
-from .models import AccessLog, SecurityEvent
+from .models import AccessLog, IssuedReport, SecurityEvent
 
 TRIGGER_FUNCTION = "fm_append_only"
 PRUNE_FUNCTION = "fm_prune_participant_history"
@@ -47,6 +48,8 @@ def append_only_tables() -> dict[str, str | None]:
     # A deleted user account: Django sets the access log's user to NULL (SET_NULL).
     tables[AccessLog._meta.db_table] = AccessLog._meta.get_field("user").column
     tables[SecurityEvent._meta.db_table] = None
+    # Issued funding reports are kept exactly as issued (auditors compare against them).
+    tables[IssuedReport._meta.db_table] = None
     return tables
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from fallmanagement import gdpr
-from fallmanagement.dbroles import PRUNE_FUNCTION, _pgtrigger_ids
+from fallmanagement.dbroles import PRUNE_FUNCTION, _pgtrigger_ids, append_only_tables
 from fallmanagement.history import event_model
 from fallmanagement.models import AccessLog, SecurityEvent
 from participants.models import Participant
@@ -66,6 +66,21 @@ def test_application_role_is_no_superuser_and_owns_nothing(db):
             [OWNER],
         )
         assert cursor.fetchone() == (False, False, False, False, 0, 0, False)
+
+
+@pytest.mark.parametrize("table", sorted(append_only_tables()))
+def test_every_append_only_table_is_guarded_by_privilege_and_trigger(db, table):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT has_table_privilege(%s, 'UPDATE'), has_table_privilege(%s, 'DELETE'), "
+            "has_table_privilege(%s, 'TRUNCATE'), has_table_privilege(%s, 'INSERT'), "
+            "(SELECT array_agg(tgname ORDER BY tgname) FROM pg_trigger "
+            " WHERE tgrelid = %s::regclass AND tgname LIKE 'fm_append_only%%' AND tgenabled = 'O')",
+            [table] * 5,
+        )
+        assert cursor.fetchone() == (
+            False, False, False, True, ["fm_append_only", "fm_append_only_truncate"]
+        )  # fmt: skip
 
 
 def _attacks(table: str) -> dict[str, list[str]]:
