@@ -7,6 +7,10 @@
 #           it is used as is. Otherwise scripts/devdb.sh starts a project-local
 #           PostgreSQL cluster (unix socket only, outside the checkout) and each
 #           target exports its URL for the commands that follow.
+#           Two roles, as in production: DATABASE_URL is the application role (the
+#           server, the worker, the tests), DATABASE_OWNER_URL the owner role (migrate,
+#           test database setup, backup, restore). Without DATABASE_OWNER_URL everything
+#           runs as the one DATABASE_URL role.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -46,8 +50,19 @@ PG_RESTORE ?= pg_restore
 
 # Use $DATABASE_URL if given, else start the local cluster; export for what follows.
 define use_db
-DATABASE_URL="$${DATABASE_URL:-$$(scripts/devdb.sh start)}"
+if [[ -z "$${DATABASE_URL:-}" ]]; then
+  DATABASE_URL="$$(scripts/devdb.sh start)"
+  DATABASE_OWNER_URL="$${DATABASE_OWNER_URL:-$$(scripts/devdb.sh owner-url)}"
+fi
 export DATABASE_URL
+if [[ -n "$${DATABASE_OWNER_URL:-}" ]]; then export DATABASE_OWNER_URL; fi
+endef
+
+# Migrations run as the owner role, which then grants the application role its row access.
+define migrate
+echo "==> migrate (Eigentümerrolle)"
+DATABASE_APP_URL="$$DATABASE_URL" DATABASE_URL="$${DATABASE_OWNER_URL:-$$DATABASE_URL}" \
+  $(MANAGE) migrate --noinput
 endef
 
 # Compile .po -> .mo, but only if the project has a locale directory.
@@ -106,8 +121,8 @@ FORCE:
 run: $(STAMP) ## Entwicklungsserver mit Demo-Daten auf http://127.0.0.1:8000/
 	@$(use_db)
 	export DJANGO_DEBUG=1
-	echo "==> migrate"
-	$(MANAGE) migrate --noinput
+	$(migrate)
+	unset DATABASE_OWNER_URL  # the server runs as the application role only
 	$(compilemessages)
 	echo "==> seed_demo --if-empty"
 	DEMO_PASSWORD='$(DEMO_PASSWORD)' $(MANAGE) seed_demo --if-empty
@@ -152,37 +167,36 @@ fuzz: $(STAMP) ## lange Regel-Prüfung: Zustandsautomat mit FUZZ_EXAMPLES (5000)
 	echo "==> pytest -m fuzz (FUZZ_EXAMPLES=$$FUZZ_EXAMPLES)"
 	$(PY) -m pytest -m fuzz tests/placements/test_rules_stateful.py -p no:cacheprovider $(PYTEST_ARGS)
 
-serve: $(STAMP) ## produktionsnah: gunicorn (2*nproc+1 Worker) + db_worker, ohne DEBUG
+serve: $(STAMP) ## produktionsnah: gunicorn (2*nproc+1 Worker) + db_worker (neu gestartet), ohne DEBUG
 	@$(use_db)
 	unset DJANGO_DEBUG
 	# Local defaults for what production sets explicitly.
 	export SECRET_KEY="$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}"
 	export ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}"
 	export SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-0}"
-	echo "==> migrate"
-	$(MANAGE) migrate --noinput
+	$(migrate)
+	unset DATABASE_OWNER_URL  # server and worker run as the application role only
 	$(compilemessages)
 	echo "==> collectstatic"
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	echo "==> db_worker (Hintergrund)"
-	$(MANAGE) db_worker &
-	worker=$$!
-	trap 'kill $$worker 2>/dev/null || true' EXIT
-	echo "==> gunicorn auf $(URL) mit $(WORKERS) Workern (Strg+C beendet)"
-	# gunicorn >= 25 opens a control socket in ~/.gunicorn by default: one per user, so a
-	# second server (bench, another checkout) would collide. It is not needed here.
-	nocontrol=$$($(VENV)/bin/gunicorn --help | grep -o -- '--no-control-socket' || true)
-	$(VENV)/bin/gunicorn fallmanagement.wsgi --workers $(WORKERS) --bind $(HOST):$(HTTP_PORT) $$nocontrol
+	echo "==> gunicorn auf $(URL) mit $(WORKERS) Workern + db_worker (Strg+C beendet)"
+	exec scripts/serve.sh $(HOST):$(HTTP_PORT) $(WORKERS)
 
 bench: $(STAMP) ## Benchmarks (python -m bench.run, Argumente: BENCH_ARGS=...)
 	@$(use_db)
+	# The benchmark creates and migrates its own database: that is the owner's business.
+	export DATABASE_URL="$${DATABASE_OWNER_URL:-$$DATABASE_URL}"
 	$(PY) -m bench.run $(BENCH_ARGS)
 
-backup: ## Datenbank sichern nach backups/fallmanagement-<Zeitstempel>.dump
+backup: ## Datenbank sichern nach backups/fallmanagement-<Zeitstempel>.dump (0600 in 0700)
 	@$(use_db)
+	# Personal data: readable by the owner of the backup directory only.
+	umask 077
 	mkdir -p $(BACKUP_DIR)
+	chmod 700 $(BACKUP_DIR)
 	file=$(BACKUP_DIR)/fallmanagement-$$(date +%Y%m%d-%H%M%S).dump
-	$(PG_DUMP) --format=custom --dbname="$$DATABASE_URL" --file="$$file"
+	$(PG_DUMP) --format=custom --dbname="$${DATABASE_OWNER_URL:-$$DATABASE_URL}" --file="$$file"
+	chmod 600 "$$file"
 	echo "==> Sicherung: $$file"
 
 restore: ## Sicherung einspielen: make restore FILE=backups/....dump
@@ -190,7 +204,8 @@ restore: ## Sicherung einspielen: make restore FILE=backups/....dump
 	if [[ ! -f "$(FILE)" ]]; then echo "Datei nicht gefunden: $(FILE)" >&2; exit 1; fi
 	$(use_db)
 	echo "==> pg_restore $(FILE)"
-	$(PG_RESTORE) --clean --if-exists --no-owner --single-transaction --dbname="$$DATABASE_URL" "$(FILE)"
+	$(PG_RESTORE) --clean --if-exists --no-owner --single-transaction \
+	  --dbname="$${DATABASE_OWNER_URL:-$$DATABASE_URL}" "$(FILE)"
 
 db: ## lokale Datenbank starten und DATABASE_URL ausgeben
 	@scripts/devdb.sh start

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "fallmanagement.core.outage.DatabaseOutageMiddleware",  # /healthz and the 503 page: first
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -120,27 +121,45 @@ TEMPLATES = [
     },
 ]
 
-# Database: DATABASE_URL always (the Makefile starts a local cluster when it is not given).
+# Database: two roles (README "Datenschutz und Sicherheit"). DATABASE_URL is the role this
+# process connects as: the application role, which owns nothing and may only read and write
+# rows. Only `manage.py migrate` runs as the owner role: DATABASE_URL=<owner URL> plus
+# DATABASE_APP_URL=<application URL> (or DATABASE_APP_ROLE=<name>), the role the owner grants
+# row access to after every migrate (fallmanagement/dbroles.py; the Makefile does all that).
+# The web server and the worker never see the owner URL.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", "postgresql://localhost/fallmanagement"),
         conn_health_checks=True,
     )
 }
+DATABASE_APP_ROLE = os.environ.get("DATABASE_APP_ROLE") or (
+    dj_database_url.parse(os.environ["DATABASE_APP_URL"]).get("USER", "")
+    if os.environ.get("DATABASE_APP_URL")
+    else DATABASES["default"].get("USER", "")
+)
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
 # PostgreSQL's JIT compiler costs seconds on the larger page queries (subqueries over 50 000
 # employers, report aggregates) and saves nothing for short OLTP queries: off for the app.
-DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
-if env_bool("DB_POOL", not DEBUG) and not TESTING:
-    # psycopg's pool replaces persistent connections (CONN_MAX_AGE must stay 0 then).
+_db_options.setdefault("options", "-c jit=off")
+# Fail fast while the database is unreachable (2 s is libpq's minimum): a German 503 page
+# instead of a request hanging until the proxy gives up.
+_db_options.setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "2")))
+# gunicorn's sync workers (`make serve`) serve one request at a time: one persistent connection
+# per worker, checked at the start of each request (CONN_HEALTH_CHECKS), so the first request
+# after a database restart already gets a fresh connection. psycopg's pool is only worth it
+# for threaded servers (DB_POOL=1); its reconnect back-off can keep requests waiting after an
+# outage, hence the short timeout.
+if env_bool("DB_POOL") and not TESTING:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+    _db_options["pool"] = {
         "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
         "max_size": int(os.environ.get("DB_POOL_MAX", "10")),
-        "timeout": 10,
+        "timeout": 2.5,
         "check": ConnectionPool.check_connection,  # health check on checkout
     }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "600"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -313,7 +332,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
-        "django.server": {"level": "WARNING"},
+        # propagate: Django's own handler for it is dropped here, and without one Python's
+        # last-resort handler would print 4xx request lines unfiltered (with query strings).
+        "django.server": {"level": "WARNING", "propagate": True},
         "django.request": {"level": "ERROR"},
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},

@@ -8,6 +8,7 @@ from django.views.i18n import set_language
 
 from employers import urls as employer_urls
 from fallmanagement.casework import urls as casework_urls
+from fallmanagement.core import outage
 from fallmanagement.core import views as core_views
 from fallmanagement.core.admin_site import restrict_admin_to_administration
 from fallmanagement.imports import urls as import_urls
@@ -24,7 +25,7 @@ handler500 = "fallmanagement.views.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", outage.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -1,14 +1,14 @@
-"""Cross-app pages: the start page for each role, the health check and the error pages."""
+"""Cross-app pages: the start page for each role and the error pages (health check: outage.py)."""
 
-from django.contrib.auth.decorators import login_not_required
-from django.db import DatabaseError, connection
+import sys
+
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
 
 from employers.models import Employer
 from fallmanagement.casework.myweek import my_week
+from fallmanagement.core.outage import database_unavailable, unavailable_response
 from fallmanagement.core.roles import Role, has_role
 from fallmanagement.reports.models import IssuedReport
 from participants.models import Participant
@@ -58,19 +58,6 @@ def _administration_counts(user) -> dict:
     }
 
 
-@login_not_required
-@never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers, 503 otherwise (for load balancers and monitoring)."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": False}, status=503)
-    return JsonResponse({"status": "ok", "database": True})
-
-
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "403.html", status=403)
 
@@ -80,4 +67,6 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if database_unavailable(sys.exc_info()[1]):  # e.g. the session could not be loaded
+        return unavailable_response()
     return render(request, "500.html", status=500)

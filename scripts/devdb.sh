@@ -3,12 +3,13 @@
 #
 # Usage: scripts/devdb.sh start|stop|status|url|psql [args]|destroy|log
 #
-#   start    initdb (first time) + start + createdb; prints ONLY the DATABASE_URL
-#            on stdout (all chatter goes to stderr). Idempotent; recovers from a
-#            crash that left a stale postmaster.pid.
+#   start    initdb (first time) + start + roles + createdb; prints ONLY the
+#            DATABASE_URL (application role) on stdout (all chatter goes to stderr).
+#            Idempotent; recovers from a crash that left a stale postmaster.pid.
 #   stop     pg_ctl stop -m fast (no-op if not running)
 #   status   human readable status; exit 0 = running, 3 = not running
-#   url      print the DATABASE_URL (does not start anything)
+#   url      print the DATABASE_URL (application role; does not start anything)
+#   owner-url  print the DATABASE_OWNER_URL (owner role, runs migrations)
 #   psql     start if needed, then exec psql on the database (extra args passed on)
 #   destroy  stop and delete the cluster (data, log, socket dir)
 #   log      print the tail of the server log
@@ -21,11 +22,19 @@
 #                  data/  postgres.log  checkout
 #   socket dir   /tmp/fm-<hash12>   (unix socket only, no TCP: listen_addresses='')
 #
+# Roles, as in production (README "Datenschutz und Sicherheit"):
+#   fm_owner  owns the database and its tables, runs migrations (CREATEDB here only so
+#             that the test suite can create its test database)
+#   fm_app    the application: LOGIN, no superuser, owns nothing, only the privileges
+#             that fm_owner grants (SELECT/INSERT/UPDATE/DELETE, sequence USAGE)
+#
 # Environment overrides:
 #   PG_BINDIR      directory with initdb/pg_ctl/postgres (default: auto-detect)
 #   FM_PG_HOME     parent directory for cluster dirs (default: see above)
 #   FM_PG_OS_USER  OS user that runs the server when invoked as root (default: postgres)
 #   FM_DB_NAME     database name (default: fallmanagement)
+#   FM_DB_OWNER    owner role (default: fm_owner)
+#   FM_DB_APP      application role (default: fm_app)
 set -euo pipefail
 
 PROG=scripts/devdb.sh
@@ -67,7 +76,11 @@ CLUSTER_DIR=$PG_HOME/$HASH
 DATA=$CLUSTER_DIR/data
 LOGFILE=$CLUSTER_DIR/postgres.log
 SOCK=/tmp/fm-$HASH
-URL="postgresql://$DB_SUPERUSER@/$DB_NAME?host=$SOCK"
+DB_OWNER=${FM_DB_OWNER:-fm_owner}
+DB_APP=${FM_DB_APP:-fm_app}
+SUPER_URL="postgresql://$DB_SUPERUSER@/$DB_NAME?host=$SOCK"
+URL="postgresql://$DB_APP@/$DB_NAME?host=$SOCK"
+OWNER_URL="postgresql://$DB_OWNER@/$DB_NAME?host=$SOCK"
 
 # Run a command as the OS user that owns the cluster.
 as_server() {
@@ -273,6 +286,41 @@ db_exists() {
         "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'") == 1 ]]
 }
 
+# The two roles, the database owned by the owner role, and (for clusters made before
+# the roles existed) everything in the public schema handed over to the owner role.
+ensure_roles() {
+    "$PSQL" -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$PORT" -U "$DB_SUPERUSER" -d postgres \
+        -v owner="$DB_OWNER" -v app="$DB_APP" >/dev/null <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN CREATEDB NOSUPERUSER NOCREATEROLE', :'owner')
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'owner') \gexec
+SELECT format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT', :'app')
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'app') \gexec
+SQL
+}
+
+adopt_database() { # database: make the owner role own it and all its objects in public
+    "$PSQL" -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$PORT" -U "$DB_SUPERUSER" -d "$1" \
+        -v owner="$DB_OWNER" -v app="$DB_APP" -v db="$1" >/dev/null <<'SQL'
+SELECT format('ALTER DATABASE %I OWNER TO %I', :'db', :'owner')
+ WHERE (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = :'db') <> :'owner' \gexec
+SELECT format('ALTER %s %s OWNER TO %I',
+              CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW'
+                             WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
+              c.oid::regclass, :'owner')
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm')
+   AND pg_get_userbyid(c.relowner) <> :'owner' \gexec
+SELECT format('ALTER ROUTINE %s OWNER TO %I', p.oid::regprocedure, :'owner')
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> :'owner'
+   AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') \gexec
+SELECT format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA public
+               GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO %I', :'owner', :'app') \gexec
+SELECT format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA public
+               GRANT USAGE, SELECT ON SEQUENCES TO %I', :'owner', :'app') \gexec
+SQL
+}
+
 cmd_start() {
     require_bins
     prepare_dirs
@@ -288,10 +336,19 @@ cmd_start() {
         fi
     fi
     wait_ready
+    ensure_roles
     if ! db_exists; then
-        say "lege Datenbank $DB_NAME an"
-        "$CREATEDB" -h "$SOCK" -p "$PORT" -U "$DB_SUPERUSER" "$DB_NAME"
+        say "lege Datenbank $DB_NAME an (Eigentümer $DB_OWNER)"
+        "$CREATEDB" -h "$SOCK" -p "$PORT" -U "$DB_SUPERUSER" --owner="$DB_OWNER" "$DB_NAME"
     fi
+    adopt_database "$DB_NAME"
+    # Test databases left over from a run before the roles existed: the owner must drop them.
+    local db
+    for db in $("$PSQL" -X -h "$SOCK" -p "$PORT" -U "$DB_SUPERUSER" -d postgres -tAc \
+        "SELECT datname FROM pg_database WHERE datname LIKE 'test\\_%' AND pg_get_userbyid(datdba) <> '$DB_OWNER'"); do
+        "$PSQL" -X -q -h "$SOCK" -p "$PORT" -U "$DB_SUPERUSER" -d postgres \
+            -c "ALTER DATABASE \"$db\" OWNER TO $DB_OWNER" >/dev/null
+    done
     echo "$URL"
 }
 
@@ -315,6 +372,7 @@ cmd_status() {
     echo "Cluster:   $DATA"
     echo "Socket:    $SOCK"
     echo "URL:       $URL"
+    echo "Owner-URL: $OWNER_URL"
     if [[ ! -f $DATA/PG_VERSION ]]; then
         echo "Status:    nicht angelegt"
         return 3
@@ -339,7 +397,7 @@ cmd_destroy() {
 cmd_psql() {
     cmd_start >/dev/null
     exec 9>&- # release the lock before handing over to psql
-    exec "$PSQL" "$URL" "$@"
+    exec "$PSQL" "$SUPER_URL" "$@"
 }
 
 cmd_log() {
@@ -359,6 +417,7 @@ start) cmd_start ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
 url) echo "$URL" ;;
+owner-url) echo "$OWNER_URL" ;;
 psql) cmd_psql "$@" ;;
 destroy) cmd_destroy ;;
 log) cmd_log ;;

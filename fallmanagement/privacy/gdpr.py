@@ -15,7 +15,8 @@ from offers.models import Referral
 from participants.models import Participant
 from placements.models import Assessment, CheckIn, Document, Placement
 
-from .history import participant_history, purge_participant_history
+from .dbroles import prune_participant_history
+from .history import participant_history
 from .models import AccessLog, SecurityEvent
 from .security import record_event
 
@@ -352,7 +353,7 @@ def anonymise(participant: Participant) -> None:
         # Uploaded files are personal data through and through: row and file go.
         Document.objects.filter(participant=p).delete()
         # The trail of the old values would undo the anonymisation: purge it (privileged).
-        purge_participant_history(p.pk)
+        prune_participant_history(p.pk, SecurityEvent.Kind.ANONYMISED)
         SecurityEvent.objects.create(
             kind=SecurityEvent.Kind.ANONYMISED,
             participant_id=p.pk,
@@ -370,7 +371,7 @@ def erase(participant: Participant, by_user, request=None) -> int:
     with transaction.atomic():
         Placement.objects.filter(participant_id=pk).delete()
         participant.delete()
-        purged = purge_participant_history(pk)
+        purged = prune_participant_history(pk, SecurityEvent.Kind.ERASURE)
         record_event(
             request,
             SecurityEvent.Kind.ERASURE,

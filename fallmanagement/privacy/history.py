@@ -8,13 +8,13 @@ django-pghistory installs a PostgreSQL trigger that copies the row into an event
 `migrate` (PGTRIGGER_INSTALL_ON_MIGRATE) instead of through migrations.
 
 Append-only: the event tables, the access log and the security log refuse UPDATE and DELETE
-with a trigger. Only `allow_prune()` (retention and erasure jobs) may remove rows.
+with a trigger (pgtrigger, below, and one no session of the application role can lift, see
+fallmanagement/dbroles.py). Only the database function behind
+`dbroles.prune_participant_history` (retention and erasure) removes rows.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pghistory
@@ -107,7 +107,7 @@ def event_model(model: type[models.Model]) -> type[models.Model]:
 
 
 def protected_uris() -> list[str]:
-    """pgtrigger URIs of all append-only triggers (for `allow_prune`)."""
+    """pgtrigger URIs of all append-only triggers (lifted inside the prune function only)."""
     uris = [f"{APP_LABEL}.{_event_name(m)}:{APPEND_ONLY}" for m in history_models()]
     uris += [
         f"{APP_LABEL}.AccessLog:{APPEND_ONLY}",
@@ -116,17 +116,6 @@ def protected_uris() -> list[str]:
         f"{APP_LABEL}.SecurityEvent:{APPEND_ONLY}",
     ]
     return uris
-
-
-@contextlib.contextmanager
-def allow_prune() -> Iterator[None]:
-    """The privileged path for the retention and erasure jobs: lift the append-only triggers.
-
-    pgtrigger sets the session variable `pgtrigger.ignore` for the statements run inside this
-    block only; the protect triggers check it. Web requests never enter this block.
-    """
-    with pgtrigger.ignore(*protected_uris()):
-        yield
 
 
 # --- reading the trail ---------------------------------------------------------------------
@@ -262,14 +251,3 @@ def participant_history(participant_id: int) -> list[dict]:
         ]
     entries.sort(key=lambda e: (e["at"], e["id"]), reverse=True)
     return entries
-
-
-def purge_participant_history(participant_id: int) -> int:
-    """Delete the recorded content of a participant (erasure, retention). Privileged."""
-    deleted = 0
-    querysets = participant_event_querysets(participant_id)
-    with allow_prune():
-        for _model, queryset in querysets:
-            count, _ = queryset.delete()
-            deleted += count
-    return deleted

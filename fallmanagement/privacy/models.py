@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fallmanagement.core.accesslog import AccessAction
+from fallmanagement.core.auditing import keep_append_only
 from fallmanagement.core.roles import Role
 
 from . import history
@@ -110,3 +111,6 @@ class RoleSecurityPolicy(models.Model):
 # The audit trail's event models and the append-only triggers (after the models they protect).
 history.create_event_models()
 history.protect_logs(AccessLog, SecurityEvent)
+# A deleted user account: Django sets the access log's user to NULL (SET_NULL).
+keep_append_only(AccessLog, nullable="user")
+keep_append_only(SecurityEvent)

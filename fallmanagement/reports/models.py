@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fallmanagement.core.auditing import keep_append_only
+
 
 class IssuedReport(models.Model):
     """A funding report issued as final: period, published figures and PDF, never changed.
@@ -101,3 +103,8 @@ class ReportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_label} {self.format} ({self.get_status_display()})"
+
+
+# Issued reports are kept exactly as issued: the privacy app's database guard refuses any
+# change or removal by the application's role (besides the trigger above).
+keep_append_only(IssuedReport)

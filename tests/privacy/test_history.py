@@ -4,7 +4,7 @@ import pytest
 from django.db import DatabaseError, transaction
 from django.urls import reverse
 
-from fallmanagement.privacy.history import allow_prune, event_model, participant_history
+from fallmanagement.privacy.history import event_model, participant_history
 from fallmanagement.privacy.models import AccessLog, SecurityEvent
 from participants.models import CaseNote, Participant
 from tests.factories import CaseNoteFactory, ParticipantFactory
@@ -104,16 +104,19 @@ def test_deleting_a_user_keeps_their_access_log_entries(no_role_user, participan
     assert entry.user_id is None and entry.username == "ohnerolle"
 
 
-def test_privileged_prune_path_may_delete_log_rows(participant):
-    entry = AccessLog.objects.create(
-        username="x", action="view", participant_id=participant.pk, object_type="x", path="/"
-    )
-    with allow_prune():
-        AccessLog.objects.filter(pk=entry.pk).delete()
-        event_model(Participant).objects.filter(pgh_obj_id=participant.pk).delete()
-    assert not AccessLog.objects.filter(pk=entry.pk).exists()
-    assert not event_model(Participant).objects.filter(pgh_obj_id=participant.pk).exists()
-    # Outside the block the protection is back.
+def test_only_the_prune_function_may_delete_history_and_only_of_an_erased_participant(
+    participant,
+):
+    from fallmanagement.privacy.dbroles import prune_participant_history
+
+    pk = participant.pk
+    with pytest.raises(DatabaseError), transaction.atomic():
+        prune_participant_history(pk, SecurityEvent.Kind.ERASURE)  # still there
+    Participant.objects.filter(pk=pk).delete()
+    assert prune_participant_history(pk, SecurityEvent.Kind.ERASURE) >= 2  # insert + delete
+    assert not event_model(Participant).objects.filter(pgh_obj_id=pk).exists()
+    assert SecurityEvent.objects.filter(participant_id=pk, kind="erasure").exists()
+    # The protection is still there for everything else.
     with pytest.raises(DatabaseError), transaction.atomic():
         SecurityEvent.objects.create(kind="login").delete()
 

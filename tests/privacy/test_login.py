@@ -178,3 +178,15 @@ def test_console_handler_uses_the_query_string_filter():
     from django.conf import settings
 
     assert "no_query_strings" in settings.LOGGING["handlers"]["console"]["filters"]
+
+
+def test_runserver_request_lines_reach_only_handlers_that_strip_query_strings():
+    # Django's own handler for django.server is dropped by the settings; unless the logger
+    # propagates to the filtered console handler, Python's last-resort handler would print 4xx
+    # request lines with their query strings.
+    from django.conf import settings
+
+    server = settings.LOGGING["loggers"]["django.server"]
+    assert server.get("propagate") is True and not server.get("handlers")
+    assert settings.LOGGING["root"]["handlers"] == ["console"]
+    assert logging.getLogger("django.server").propagate
