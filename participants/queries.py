@@ -58,9 +58,12 @@ def _normalise(terms: list[str]) -> list[tuple[str, str]]:
 
 def search(queryset: QuerySet, text: str) -> QuerySet:
     """Filter `queryset` to participants matching every term of `text`, annotated with
-    `search_rank` (higher is better). An empty text returns the queryset unchanged."""
+    `search_rank` (higher is better). An empty text returns the queryset unchanged; a text
+    without any searchable word (only digits or symbols: `12345`, `#146`) matches nobody."""
     normalised = _normalise(search_terms(text))
     if not normalised:
+        if (text or "").strip():
+            return queryset.annotate(search_rank=Value(0.0, output_field=FloatField())).none()
         return queryset
     ranks = []
     for plain, key in normalised:

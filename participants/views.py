@@ -4,12 +4,13 @@ sharing with a substitute and reassignment by Administration.
 The case file itself (detail, timeline, status) lives in casefile views/urls.
 """
 
+import logging
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldError, PermissionDenied
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.forms.formsets import all_valid
 from django.http import HttpRequest, HttpResponse
@@ -38,6 +39,7 @@ from .queries import possible_duplicates, search
 
 # The name search lives in the session, never in the URL (no names in access logs).
 SEARCH_SESSION_KEY = "participants_search"
+logger = logging.getLogger(__name__)
 PAGE_SIZE = 25
 
 
@@ -65,6 +67,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
         return redirect(_list_url(request.GET))
 
     query = request.session.get(SEARCH_SESSION_KEY, "")
+    if not isinstance(query, str) or not SearchForm({"q": query}).is_valid():
+        request.session.pop(SEARCH_SESSION_KEY, None)
+        query = ""
     next_followup = (
         FollowUp.objects.filter(participant=OuterRef("pk"), done_on__isnull=True)
         .order_by("due_on")
@@ -88,7 +93,24 @@ def caseload(request: HttpRequest) -> HttpResponse:
         ordering = ["-search_rank", "last_name", "first_name", "pk"]
     else:
         ordering = list(SORTS["name"])
-    page = Paginator(participants.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
+    try:
+        # Evaluated here, so a stored search that fails is dropped instead of failing every
+        # later visit of the caseload (the search lives in the session, not in the URL).
+        with transaction.atomic():
+            page = Paginator(participants.order_by(*ordering), PAGE_SIZE).get_page(
+                request.GET.get("page")
+            )
+            page.object_list = list(page.object_list)
+    except (FieldError, DatabaseError) as error:
+        if not query:
+            raise
+        # The error's name only: its message could quote the search text.
+        logger.warning("stored caseload search dropped after %s", type(error).__name__)
+        request.session.pop(SEARCH_SESSION_KEY, None)
+        messages.warning(
+            request, _("Die Suche konnte nicht ausgeführt werden und wurde zurückgesetzt.")
+        )
+        return redirect(_list_url(request.GET))
     context = {
         "page": page,
         "filter": filterset,

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.locking import StaleObjectError, handle_stale, save_versioned
 from fallmanagement.core.roles import Role, has_role, role_required
+from fallmanagement.core.widgets import parse_id
 from participants.models import Participant
 from participants.workflow import change_status
 
@@ -103,13 +104,16 @@ def _save_placement(request, form, template_context, *, created: bool):
 def create(request: HttpRequest) -> HttpResponse:
     participant = None
     if request.GET.get("participant"):
+        participant_pk = parse_id(request.GET["participant"])
+        if participant_pk is None:
+            raise Http404
         participant = get_object_or_404(
-            Participant.objects.visible_to(request.user), pk=request.GET["participant"]
+            Participant.objects.visible_to(request.user), pk=participant_pk
         )
     initial = {}
-    employer_pk = request.GET.get("employer")
-    if employer_pk and employer_pk.isdigit():
-        initial["employer"] = int(employer_pk)
+    employer_pk = parse_id(request.GET.get("employer"))
+    if employer_pk is not None:
+        initial["employer"] = employer_pk
     instance = Placement(participant=participant, created_by=request.user)
     form = PlacementForm(
         request.POST or None,
