@@ -205,9 +205,7 @@ def test_search_without_letters_finds_nobody_and_never_fails(caseworker_client, 
     assert caseworker_client.get(LIST).status_code == 200
 
 
-def test_a_stored_search_that_fails_is_dropped_not_repeated(
-    caseworker_client, people, monkeypatch
-):
+def test_a_stored_search_that_fails_is_dropped_not_repeated(caseworker_client, people, monkeypatch):
     from participants import views
 
     caseworker_client.post(LIST, {"q": "Mohammed"})
