@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from fallmanagement.core.accesslog import stored_path
 from fallmanagement.core.roles import user_roles
 
 from .models import RoleSecurityPolicy, SecurityEvent
@@ -59,7 +60,7 @@ def record_event(
         request._fm_security_logged = True
     user_id = user.pk if user is not None else None
     username = username or (user.get_username() if user is not None else "")
-    path = request.path[:300] if request is not None else ""
+    path = stored_path(request)
     level = logging.INFO if kind in QUIET_KINDS else logging.WARNING
     logger.log(
         level,
