@@ -226,7 +226,7 @@ class MatchingPeriodForm(forms.Form):
         return cleaned
 
 
-class NetworkPartnerForm(GermanBlankChoiceMixin, forms.ModelForm):
+class NetworkPartnerForm(GermanBlankChoiceMixin, VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = NetworkPartner
         fields = [

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from employers.models import NetworkPartner
+from fallmanagement.core.locking import VersionedFormMixin
 from fallmanagement.core.widgets import BLANK_LABEL
 
 from . import workflow
@@ -138,7 +139,7 @@ class FollowUpDoneForm(forms.Form):
         return value
 
 
-class RecognitionForm(forms.ModelForm):
+class RecognitionForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = RecognitionProcedure
         fields = [

@@ -543,6 +543,8 @@ class RecognitionProcedure(models.Model):
     decided_on = models.DateField(_("Entschieden am"), null=True, blank=True)
     notes = models.TextField(_("Notizen"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Optimistic locking (fallmanagement.core.locking): concurrent edits are detected.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

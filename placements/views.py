@@ -251,11 +251,25 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
             assessed_on=placement.actual_end or timezone.localdate(),
         )
     form = AssessmentForm(request.POST or None, instance=instance)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Beurteilung gespeichert."))
-        return redirect(reverse("placements:detail", args=[pk]) + "#beurteilung")
-    return render(request, "placements/assessment.html", {"placement": placement, "form": form})
+        try:
+            save_versioned(form)
+        except StaleObjectError:
+            handle_stale(form)
+            status = 409
+        except IntegrityError:  # two first assessments of the same placement at once
+            handle_stale(form)
+            status = 409
+        else:
+            messages.success(request, _("Beurteilung gespeichert."))
+            return redirect(reverse("placements:detail", args=[pk]) + "#beurteilung")
+    return render(
+        request,
+        "placements/assessment.html",
+        {"placement": placement, "form": form},
+        status=status,
+    )
 
 
 def _follow_on_dates(kind: str, start: datetime.date) -> datetime.date:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fallmanagement.core.accesslog import AccessAction, log_access
+from fallmanagement.core.locking import StaleObjectError, handle_stale, save_versioned
 from fallmanagement.core.roles import Role, has_role, role_required
 from participants.casefile_forms import (
     CONSENT_MISSING,
@@ -278,13 +279,20 @@ def recognition_edit(request: HttpRequest, pk: int, recognition_pk: int) -> Http
         if not participant.has_consent:
             form.is_valid()
             form.add_error(None, CONSENT_MISSING)
-        if form.is_valid():
-            with transaction.atomic():
-                procedure = form.save()
-                sync_recognition_followups(procedure, request.user)
-            messages.success(request, _("Anerkennungsverfahren gespeichert."))
-            return redirect(reverse("participants:detail", args=[participant.pk]) + "#anerkennung")
         status = 422
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    procedure = save_versioned(form)
+                    sync_recognition_followups(procedure, request.user)
+            except StaleObjectError:
+                handle_stale(form)
+                status = 409
+            else:
+                messages.success(request, _("Anerkennungsverfahren gespeichert."))
+                return redirect(
+                    reverse("participants:detail", args=[participant.pk]) + "#anerkennung"
+                )
     else:
         form = RecognitionForm(instance=procedure)
         status = 200
