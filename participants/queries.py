@@ -11,12 +11,36 @@ import re
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
 from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 
+from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.roles import Role, has_role
 
 from .models import Participant
 
 MAX_TERMS = 5
+
+
+def visible_participant(
+    request: HttpRequest,
+    pk: int,
+    *,
+    select_related: tuple[str, ...] = (),
+    action: str = AccessAction.VIEW,
+    object_type: str | None = None,
+) -> Participant:
+    """The ONE way a view loads a case: the participant `pk` if the user may see them (else
+    404, no existence leak), with the access logged. Every page, partial, form answer, PDF and
+    export of a case goes through here, so none can forget the access log.
+
+    """
+    visible = Participant.objects.visible_to(request.user)
+    if select_related:
+        visible = visible.select_related(*select_related)
+    participant = get_object_or_404(visible, pk=pk)
+    log_access(request, action, participant, object_type=object_type)
+    return participant
 
 
 def can_see_special_categories(user, participant: Participant) -> bool:

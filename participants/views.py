@@ -14,7 +14,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.forms.formsets import all_valid
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,7 +35,7 @@ from .forms import (
     ShareForm,
 )
 from .models import FollowUp, Participant
-from .queries import possible_duplicates, search
+from .queries import possible_duplicates, search, visible_participant
 
 # The name search lives in the session, never in the URL (no names in access logs).
 SEARCH_SESSION_KEY = "participants_search"
@@ -111,6 +111,8 @@ def caseload(request: HttpRequest) -> HttpResponse:
             request, _("Die Suche konnte nicht ausgeführt werden und wurde zurückgesetzt.")
         )
         return redirect(_list_url(request.GET))
+    # A list of cases is case data too: one row for the page (no participant id).
+    log_access(request, AccessAction.VIEW, object_type="list:caseload")
     context = {
         "page": page,
         "filter": filterset,
@@ -202,11 +204,8 @@ def create(request: HttpRequest) -> HttpResponse:
 @role_required(Role.CASEWORK, Role.ADMINISTRATION)
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    participant = get_object_or_404(
-        Participant.objects.visible_to(request.user).select_related(
-            "caseworker", "consent_recorded_by"
-        ),
-        pk=pk,
+    participant = visible_participant(
+        request, pk, select_related=("caseworker", "consent_recorded_by")
     )
     form = ParticipantForm(
         request.POST if request.method == "POST" else None,
@@ -228,8 +227,6 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Die Angaben wurden gespeichert."))
                 return redirect("participants:detail", pk=participant.pk)
-    else:
-        log_access(request, AccessAction.VIEW, participant)
     return render(
         request,
         "participants/form.html",
@@ -242,9 +239,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def share(request: HttpRequest, pk: int) -> HttpResponse:
     """The assigned caseworker (or Administration) shares the case with a substitute."""
-    participant = get_object_or_404(
-        Participant.objects.visible_to(request.user).select_related("caseworker"), pk=pk
-    )
+    participant = visible_participant(request, pk, select_related=("caseworker",))
     if not (
         has_role(request.user, Role.ADMINISTRATION) or participant.caseworker_id == request.user.pk
     ):
@@ -286,9 +281,7 @@ def share(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     """Administration assigns the case to another caseworker."""
-    participant = get_object_or_404(
-        Participant.objects.visible_to(request.user).select_related("caseworker"), pk=pk
-    )
+    participant = visible_participant(request, pk, select_related=("caseworker",))
     form = ReassignForm(request.POST if request.method == "POST" else None, participant=participant)
     if request.method == "POST" and form.is_valid():
         new = form.cleaned_data["caseworker"]

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from fallmanagement.core.locking import StaleObjectError, handle_stale, save_ver
 from fallmanagement.core.roles import Role, has_role, role_required
 from fallmanagement.core.widgets import parse_id
 from participants.models import Participant
+from participants.queries import visible_participant
 from participants.workflow import change_status
 
 from . import documents, rules
@@ -35,15 +36,15 @@ from .forms import (
     transition_form,
 )
 from .models import Assessment, Placement
-from .queries import visible_placements
+from .queries import visible_placement, visible_placements
 
 PER_PAGE = 25
 
 
-def _get_placement(request: HttpRequest, pk: int) -> Placement:
-    return get_object_or_404(
-        visible_placements(request.user).select_related("supervisor", "kldb_group", "follows"),
-        pk=pk,
+def _get_placement(request: HttpRequest, pk: int, action: str = AccessAction.VIEW) -> Placement:
+    # Every view of this module loads the placement here: 404 unless visible, access logged.
+    return visible_placement(
+        request, pk, select_related=("supervisor", "kldb_group", "follows"), action=action
     )
 
 
@@ -64,6 +65,7 @@ def _page(request, queryset, param: str):
 @role_required(Role.CASEWORK, Role.ADMINISTRATION)
 def board(request: HttpRequest) -> HttpResponse:
     placements = visible_placements(request.user)
+    log_access(request, AccessAction.VIEW, object_type="list:placement-board")
     S = Placement.State
     # Internships and trial work need the caseworker now; an apprenticeship runs for years.
     short = placements.filter(kind__in=[Placement.Kind.INTERNSHIP, Placement.Kind.TRIAL])
@@ -107,9 +109,7 @@ def create(request: HttpRequest) -> HttpResponse:
         participant_pk = parse_id(request.GET["participant"])
         if participant_pk is None:
             raise Http404
-        participant = get_object_or_404(
-            Participant.objects.visible_to(request.user), pk=participant_pk
-        )
+        participant = visible_participant(request, participant_pk)
     initial = {}
     employer_pk = parse_id(request.GET.get("employer"))
     if employer_pk is not None:
@@ -177,7 +177,6 @@ def _detail_context(request, placement: Placement, **overrides) -> dict:
 @role_required(Role.CASEWORK, Role.ADMINISTRATION)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     placement = _get_placement(request, pk)
-    log_access(request, AccessAction.VIEW, placement)
     return render(request, "placements/detail.html", _detail_context(request, placement))
 
 
@@ -379,18 +378,17 @@ def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
 
 @role_required(Role.CASEWORK, Role.ADMINISTRATION)
 def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    placement = _get_placement(request, pk)
+    placement = _get_placement(request, pk, AccessAction.PDF)
     if not placement.is_internship or placement.state == Placement.State.ABORTED:
         messages.error(request, _("Eine Praktikumsvereinbarung gibt es nur für geplante Praktika."))
         return redirect("placements:detail", pk=pk)
     pdf = documents.agreement_pdf(placement)
-    log_access(request, AccessAction.PDF, placement)
     return _pdf_response(pdf, f"praktikumsvereinbarung-{placement.pk}.pdf")
 
 
 @role_required(Role.CASEWORK, Role.ADMINISTRATION)
 def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    placement = _get_placement(request, pk)
+    placement = _get_placement(request, pk, AccessAction.PDF)
     if not placement.is_internship or placement.state != Placement.State.COMPLETED:
         messages.error(
             request,
@@ -399,6 +397,5 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("placements:detail", pk=pk)
     lang = "en" if request.GET.get("lang") == "en" else "de"
     pdf = documents.certificate_pdf(placement, lang=lang)
-    log_access(request, AccessAction.PDF, placement)
     name = "internship-certificate" if lang == "en" else "praktikumsbescheinigung"
     return _pdf_response(pdf, f"{name}-{placement.pk}.pdf")

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.locking import StaleObjectError, handle_stale, save_versioned
 from fallmanagement.core.roles import Role, has_role, role_required
 from participants.casefile_forms import (
@@ -27,6 +26,7 @@ from participants.casefile_forms import (
     StatusChangeForm,
 )
 from participants.models import FollowUp, Goal, Participant, RecognitionProcedure
+from participants.queries import visible_participant
 from participants.recognition import sync_recognition_followups
 from placements.models import Placement
 from placements.queries import placements_of_participant
@@ -37,8 +37,8 @@ PERMIT_WARNING_DAYS = 30
 
 
 def _participant(request: HttpRequest, pk: int) -> Participant:
-    queryset = Participant.objects.visible_to(request.user).select_related("caseworker")
-    return get_object_or_404(queryset, pk=pk)
+    # Every view of this module loads the case here: 404 unless visible, access logged.
+    return visible_participant(request, pk, select_related=("caseworker",))
 
 
 def permit_warnings(participant: Participant, today: datetime.date) -> list[dict]:
@@ -199,7 +199,6 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         # Filter chips and "show more" only replace the timeline.
         context = _context(request, participant)
         return render(request, "participants/detail.html#timeline", context)
-    log_access(request, AccessAction.VIEW, participant)
     return _render_casefile(request, participant)
 
 

@@ -32,6 +32,7 @@ from employers.views import PAGE_SIZE, STAFF, can_manage
 from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.roles import Role, role_required
 from participants.models import Participant
+from participants.queries import visible_participant
 from placements.matching import (
     HIRED_OUTCOMES,
     RANKING_RULE,
@@ -229,8 +230,7 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*STAFF)
 def matching(request: HttpRequest, participant_pk: int) -> HttpResponse:
-    participant = get_object_or_404(Participant.objects.visible_to(request.user), pk=participant_pk)
-    log_access(request, AccessAction.VIEW, participant)
+    participant = visible_participant(request, participant_pk)
     start, end = default_period()
     period_form = MatchingPeriodForm(request.GET or None, initial={"start": start, "end": end})
     if period_form.is_bound and period_form.is_valid():
@@ -267,6 +267,7 @@ def matching(request: HttpRequest, participant_pk: int) -> HttpResponse:
 @role_required(*STAFF)
 def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
     partner = get_object_or_404(NetworkPartner, pk=pk)
+    log_access(request, AccessAction.VIEW, partner)
     # Recognition procedures that point to this partner, from the user's own cases only.
     recognitions = (
         partner.recognitions.filter(participant__in=Participant.objects.visible_to(request.user))
