@@ -110,6 +110,9 @@ def create(request: HttpRequest) -> HttpResponse:
         if participant_pk is None:
             raise Http404
         participant = visible_participant(request, participant_pk)
+    else:
+        # The form offers the user's visible cases by name.
+        log_access(request, AccessAction.VIEW, object_type="list:participant-choice")
     initial = {}
     employer_pk = parse_id(request.GET.get("employer"))
     if employer_pk is not None:

@@ -144,6 +144,9 @@ def _cell(value):
 def _employer_context(
     request: HttpRequest, employer: Employer, contact_form: EmployerContactForm | None = None
 ) -> dict:
+    # The page lists the placements (participants' names) of the visible cases: logged here,
+    # so every response built from this context is (the page and the contact form's answer).
+    log_access(request, AccessAction.VIEW, employer)
     visible = Participant.objects.visible_to(request.user)
     placements = (
         Placement.objects.filter(employer=employer)
@@ -199,7 +202,6 @@ def _employer_context(
 @role_required(*STAFF)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     employer = get_object_or_404(Employer.objects.select_related("proposed_by"), pk=pk)
-    log_access(request, AccessAction.VIEW, employer)
     return render(request, "employers/detail.html", _employer_context(request, employer))
 
 
