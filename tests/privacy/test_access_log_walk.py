@@ -2,9 +2,9 @@
 form answers, PDFs and exports, for every URL of the project (walked from the URL resolver).
 
 A response shows case data when it contains the planted participant's name, note or goal (or
-is a PDF or a JSON export of them). The walk sends GET, GET with `HX-Request` (and the timeline's filter
-and "show more" parameters) and, for views that take POST, an invalid POST with and without
-`HX-Request` (a form answered with the case file re-rendered).
+is a PDF or a JSON export of them). The walk sends GET, GET with `HX-Request` (and the
+timeline's filter and "show more" parameters) and, for views that take POST, an invalid POST
+with and without `HX-Request` (a form answered with the case file re-rendered).
 """
 
 import datetime
