@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.locking import StaleObjectError, handle_stale, save_versioned
 from fallmanagement.core.roles import Role, has_role, role_required
+from fallmanagement.core.widgets import parse_id
 
 from .forms import (
     SORTS,
@@ -36,6 +37,7 @@ from .forms import (
 )
 from .models import FollowUp, Participant
 from .queries import possible_duplicates, search, visible_participant
+from .workflow import revoke_share, share_case
 
 # The name search lives in the session, never in the URL (no names in access logs).
 SEARCH_SESSION_KEY = "participants_search"
@@ -248,7 +250,7 @@ def share(request: HttpRequest, pk: int) -> HttpResponse:
     form = ShareForm(request.POST if action == "share" else None, participant=participant)
     if action == "share" and form.is_valid():
         substitute = form.cleaned_data["user"]
-        participant.shared_with.add(substitute)
+        share_case(participant, substitute, request.user)
         messages.success(
             request,
             _("Der Fall ist jetzt für %(name)s freigegeben.")
@@ -256,9 +258,9 @@ def share(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("participants:share", pk=participant.pk)
     if action == "revoke":
-        substitute = participant.shared_with.filter(pk=request.POST.get("user") or 0).first()
+        substitute = participant.shared_with.filter(pk=parse_id(request.POST.get("user"))).first()
         if substitute is not None:
-            participant.shared_with.remove(substitute)
+            revoke_share(participant, substitute, request.user)
             messages.success(
                 request,
                 _("Die Freigabe für %(name)s wurde aufgehoben.")
@@ -290,7 +292,8 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
             Participant.objects.filter(pk=participant.pk).update(
                 caseworker=new, version=F("version") + 1, updated_at=timezone.now()
             )
-            participant.shared_with.remove(new)
+            # The new caseworker owns the case now: a sharing with them ends (recorded).
+            revoke_share(participant, new, request.user)
         messages.success(
             request,
             _("Der Fall ist jetzt %(name)s zugewiesen.")

@@ -1,5 +1,6 @@
 """The case file's timeline (Verlauf): notes, status changes, goals, follow-ups, recognition
-procedures, placements and check-ins of one participant, merged newest first.
+procedures, placements, check-ins and sharings with a substitute of one participant, merged
+newest first.
 
 One query for all sources (a UNION ALL of one branch per source, each limited to the number of
 entries shown and returning its row as JSON), so the cost does not grow with the length of the
@@ -29,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from participants.models import (
     CaseNote,
+    CaseShareChange,
     FollowUp,
     Goal,
     Participant,
@@ -48,6 +50,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "anerkennung": (_("Anerkennung"), _("Anerkennungsverfahren")),
     "einsatz": (_("Einsätze"), _("Einsatz")),
     "begleitung": (_("Begleitung"), _("Begleitung im Einsatz")),
+    "freigabe": (_("Freigaben"), _("Freigabe")),
 }
 
 
@@ -132,6 +135,12 @@ def _sources(participant: Participant) -> dict[str, tuple]:
             .select_related("placement__employer", "author")
             .annotate(entry_date=F("date")),
             "created_at",
+        ),
+        "freigabe": (
+            CaseShareChange.objects.filter(participant=p)
+            .select_related("substitute", "changed_by")
+            .annotate(entry_date=Cast("changed_at", DateField())),
+            "changed_at",
         ),
     }
 

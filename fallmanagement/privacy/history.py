@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from fallmanagement.core.auditing import history_models
 from participants.models import (
     CaseNote,
+    CaseShareChange,
     FollowUp,
     Goal,
     Language,
@@ -137,6 +138,7 @@ PARTICIPANT_CHILDREN = (
     Goal,
     FollowUp,
     RecognitionProcedure,
+    CaseShareChange,
     Placement,
 )
 PLACEMENT_CHILDREN = (CheckIn, Assessment)
