@@ -43,6 +43,14 @@ def visible_participant(
     return participant
 
 
+def can_read_confidential(user, caseworker_id: int | None, author_id: int | None) -> bool:
+    """The text of a confidential case note: only its author and the case's assigned
+    caseworker read it. Everybody else (substitutes, Administration, every page, export and
+    log) learns only that the note exists, who wrote or changed it and when. The one place of
+    this rule: the timeline, the change history and the admin call it."""
+    return user.pk is not None and user.pk in (caseworker_id, author_id)
+
+
 def can_see_special_categories(user, participant: Participant) -> bool:
     """Residence details and health notes (GDPR Art. 9): assigned caseworker and Administration.
 

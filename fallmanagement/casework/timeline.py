@@ -37,6 +37,7 @@ from participants.models import (
     RecognitionProcedure,
     StatusChange,
 )
+from participants.queries import can_read_confidential
 from placements.models import CheckIn, Placement
 
 PAGE_SIZE = 50
@@ -76,10 +77,6 @@ class Timeline:
     kinds: tuple[str, ...]
     # Results of the extra querysets fetched together with the timeline (see build_timeline).
     also: dict[str, list] = field(default_factory=dict)
-
-
-def can_read_confidential(user, participant: Participant, note: CaseNote) -> bool:
-    return user.pk is not None and user.pk in (participant.caseworker_id, note.author_id)
 
 
 def _sources(participant: Participant) -> dict[str, tuple]:
@@ -297,7 +294,7 @@ def build_timeline(
         for obj in rows:
             entry = Entry(obj.entry_date, kind, obj, getattr(obj, recorded_attr, None))
             redact = kind == "notiz" and obj.confidential
-            if redact and not can_read_confidential(user, participant, obj):
+            if redact and not can_read_confidential(user, participant.caseworker_id, obj.author_id):
                 obj.text = ""
                 entry.redacted = True
             entries.append(entry)

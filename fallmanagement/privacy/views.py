@@ -37,9 +37,8 @@ def _participant(
 def participant_history_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Every recorded change to one participant and their notes, placements etc."""
     participant = _participant(request, pk, "history")
-    page = Paginator(participant_history(participant.pk), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    history = participant_history(participant.pk, reader=request.user)
+    page = Paginator(history, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "privacy/history.html", {"participant": participant, "page": page})
 
 
