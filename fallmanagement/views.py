@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 
 from employers.models import Employer
 from fallmanagement.casework.myweek import my_week
+from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.roles import Role, has_role
 from fallmanagement.reports.models import IssuedReport
 from participants.models import Participant
@@ -19,6 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict = {}
     if has_role(request.user, Role.CASEWORK):
         context["week"] = my_week(request.user)
+        log_access(request, AccessAction.VIEW, object_type="list:my-week")
     if has_role(request.user, Role.REPORTING, Role.ADMINISTRATION):
         context["issued_reports"] = list(
             IssuedReport.objects.only(
