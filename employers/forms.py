@@ -257,7 +257,7 @@ class MatchingFilterForm(MatchingPeriodForm):
         self.fields["field"].choices = [("", _("alle"))] + fields
 
 
-class NetworkPartnerForm(GermanBlankChoiceMixin, forms.ModelForm):
+class NetworkPartnerForm(GermanBlankChoiceMixin, VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = NetworkPartner
         fields = [

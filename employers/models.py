@@ -358,6 +358,8 @@ class NetworkPartner(models.Model):
     notes = models.TextField(_("Notizen"), blank=True)
     is_active = models.BooleanField(_("aktiv"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Optimistic locking (fallmanagement.core.locking): concurrent edits are detected.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["name"]

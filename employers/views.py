@@ -304,16 +304,22 @@ def _network_form(request: HttpRequest, partner: NetworkPartner) -> HttpResponse
     data = request.POST if request.method == "POST" else None
     form = NetworkPartnerForm(data, instance=partner)
     formset = NetworkContactFormSet(data, instance=partner, prefix="contacts")
+    status = 400 if form.is_bound else 200
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        with transaction.atomic():
-            partner = form.save()
-            formset.instance = partner
-            formset.save()
-        messages.success(request, _("Netzwerkpartner gespeichert."))
-        return redirect("employers:network_detail", pk=partner.pk)
+        try:
+            with transaction.atomic():
+                partner = save_versioned(form)
+                formset.instance = partner
+                formset.save()
+        except StaleObjectError:
+            handle_stale(form)
+            status = 409
+        else:
+            messages.success(request, _("Netzwerkpartner gespeichert."))
+            return redirect("employers:network_detail", pk=partner.pk)
     return render(
         request,
         "employers/network_form.html",
         {"form": form, "formset": formset, "partner": partner if partner.pk else None},
-        status=400 if form.is_bound else 200,
+        status=status,
     )

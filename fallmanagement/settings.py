@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Before the session is loaded: a NUL byte in a cookie must not reach the database.
+    "fallmanagement.privacy.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -95,7 +97,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "fallmanagement.privacy.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
-    "fallmanagement.privacy.middleware.RejectNulBytesMiddleware",
     "fallmanagement.privacy.middleware.SecondFactorMiddleware",
     "fallmanagement.privacy.middleware.SecurityEventMiddleware",
 ]

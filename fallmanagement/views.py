@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from employers.models import Employer
 from fallmanagement.casework.myweek import my_week
+from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.outage import database_unavailable, unavailable_response
 from fallmanagement.core.roles import Role, has_role
 from fallmanagement.reports.models import IssuedReport
@@ -19,6 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict = {}
     if has_role(request.user, Role.CASEWORK):
         context["week"] = my_week(request.user)
+        log_access(request, AccessAction.VIEW, object_type="list:my-week")
     if has_role(request.user, Role.REPORTING, Role.ADMINISTRATION):
         context["issued_reports"] = list(
             IssuedReport.objects.only(

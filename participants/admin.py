@@ -7,6 +7,7 @@ from fallmanagement.core.rules import ModelRulesFormMixin
 
 from .forms import caseworkers
 from .models import Participant
+from .workflow import revoke_share, share_case
 
 
 class ParticipantAdminForm(ModelRulesFormMixin, forms.ModelForm):
@@ -38,6 +39,18 @@ class ParticipantAdmin(admin.ModelAdmin):
         if db_field.name == "shared_with":
             kwargs["queryset"] = caseworkers()
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        # Sharing goes through the workflow, so it is recorded like in the app.
+        participant = form.instance
+        before = set(participant.shared_with.all())
+        wanted = set(form.cleaned_data.get("shared_with") or [])
+        form.cleaned_data["shared_with"] = list(before)  # the M2M save keeps the old state
+        super().save_related(request, form, formsets, change)
+        for user in wanted - before:
+            share_case(participant, user, request.user)
+        for user in before - wanted:
+            revoke_share(participant, user, request.user)
 
     def has_add_permission(self, request):
         return False

@@ -212,7 +212,7 @@ class FollowUpDoneForm(forms.Form):
         return value
 
 
-class RecognitionForm(forms.ModelForm):
+class RecognitionForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = RecognitionProcedure
         fields = [

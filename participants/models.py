@@ -734,6 +734,8 @@ class RecognitionProcedure(models.Model):
     decided_on = models.DateField(_("Entschieden am"), null=True, blank=True)
     notes = models.TextField(_("Notizen"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Optimistic locking (fallmanagement.core.locking): concurrent edits are detected.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -742,6 +744,46 @@ class RecognitionProcedure(models.Model):
 
     def __str__(self) -> str:
         return self.reference_profession
+
+
+class CaseShareChange(models.Model):
+    """A case shared with a substitute or the sharing revoked: for whom, by whom, when.
+
+    Written only by `participants.workflow.share_case` / `revoke_share` (views, admin and
+    reassignment call them); shown in the case file's timeline, recorded in the audit trail,
+    and reported to the security log by the privacy app.
+    """
+
+    class Action(models.TextChoices):
+        GRANTED = "granted", _("Fall freigegeben")
+        REVOKED = "revoked", _("Freigabe aufgehoben")
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="share_changes"
+    )
+    substitute = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Vertretung"),
+    )
+    action = models.CharField(_("Aktion"), max_length=10, choices=Action.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("Geändert von"),
+    )
+    changed_at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("Freigabe")
+        verbose_name_plural = _("Freigaben")
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.changed_at:%d.%m.%Y})"
 
 
 # The audit trail records every insert, update and delete of these (see privacy.history).
@@ -755,4 +797,5 @@ record_history(
     Goal,
     FollowUp,
     RecognitionProcedure,
+    CaseShareChange,
 )

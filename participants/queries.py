@@ -11,12 +11,44 @@ import re
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
 from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 
+from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.roles import Role, has_role
 
 from .models import Participant
 
 MAX_TERMS = 5
+
+
+def visible_participant(
+    request: HttpRequest,
+    pk: int,
+    *,
+    select_related: tuple[str, ...] = (),
+    action: str = AccessAction.VIEW,
+    object_type: str | None = None,
+) -> Participant:
+    """The ONE way a view loads a case: the participant `pk` if the user may see them (else
+    404, no existence leak), with the access logged. Every page, partial, form answer, PDF and
+    export of a case goes through here, so none can forget the access log.
+
+    """
+    visible = Participant.objects.visible_to(request.user)
+    if select_related:
+        visible = visible.select_related(*select_related)
+    participant = get_object_or_404(visible, pk=pk)
+    log_access(request, action, participant, object_type=object_type)
+    return participant
+
+
+def can_read_confidential(user, caseworker_id: int | None, author_id: int | None) -> bool:
+    """The text of a confidential case note: only its author and the case's assigned
+    caseworker read it. Everybody else (substitutes, Administration, every page, export and
+    log) learns only that the note exists, who wrote or changed it and when. The one place of
+    this rule: the timeline, the change history and the admin call it."""
+    return user.pk is not None and user.pk in (caseworker_id, author_id)
 
 
 def can_see_special_categories(user, participant: Participant) -> bool:
@@ -58,7 +90,8 @@ def _normalise(terms: list[str]) -> list[tuple[str, str]]:
 
 def search(queryset: QuerySet, text: str, *, whole_words: bool = False) -> QuerySet:
     """Filter `queryset` to participants matching every term of `text`, annotated with
-    `search_rank` (higher is better). An empty text returns the queryset unchanged.
+    `search_rank` (higher is better). An empty text returns the queryset unchanged; a text
+    without any searchable word (only digits or symbols: `12345`, `#146`) matches nobody.
 
     The caseload search matches the start of a name (typing "kowal" finds Kovalenko); the
     duplicate check (`whole_words`) only whole names, spelled alike or as a variant."""
@@ -68,6 +101,8 @@ def search(queryset: QuerySet, text: str, *, whole_words: bool = False) -> Query
     if any(key for _plain, key in normalised):
         normalised = [(plain, key) for plain, key in normalised if key]
     if not normalised:
+        if (text or "").strip():
+            return queryset.annotate(search_rank=Value(0.0, output_field=FloatField())).none()
         return queryset
     ranks = []
     for plain, key in normalised:

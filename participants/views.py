@@ -4,16 +4,17 @@ sharing with a substitute and reassignment by Administration.
 The case file itself (detail, timeline, status) lives in casefile views/urls.
 """
 
+import logging
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldError, PermissionDenied
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.forms.formsets import all_valid
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.locking import StaleObjectError, handle_stale, save_versioned
 from fallmanagement.core.roles import Role, has_role, role_required
+from fallmanagement.core.widgets import parse_id
 
 from .forms import (
     SORTS,
@@ -34,10 +36,12 @@ from .forms import (
     ShareForm,
 )
 from .models import FollowUp, Participant
-from .queries import possible_duplicates, search
+from .queries import possible_duplicates, search, visible_participant
+from .workflow import revoke_share, share_case
 
 # The name search lives in the session, never in the URL (no names in access logs).
 SEARCH_SESSION_KEY = "participants_search"
+logger = logging.getLogger(__name__)
 PAGE_SIZE = 25
 
 
@@ -65,6 +69,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
         return redirect(_list_url(request.GET))
 
     query = request.session.get(SEARCH_SESSION_KEY, "")
+    if not isinstance(query, str) or not SearchForm({"q": query}).is_valid():
+        request.session.pop(SEARCH_SESSION_KEY, None)
+        query = ""
     next_followup = (
         FollowUp.objects.filter(participant=OuterRef("pk"), done_on__isnull=True)
         .order_by("due_on")
@@ -88,7 +95,26 @@ def caseload(request: HttpRequest) -> HttpResponse:
         ordering = ["-search_rank", "last_name", "first_name", "pk"]
     else:
         ordering = list(SORTS["name"])
-    page = Paginator(participants.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
+    try:
+        # Evaluated here, so a stored search that fails is dropped instead of failing every
+        # later visit of the caseload (the search lives in the session, not in the URL).
+        with transaction.atomic():
+            page = Paginator(participants.order_by(*ordering), PAGE_SIZE).get_page(
+                request.GET.get("page")
+            )
+            page.object_list = list(page.object_list)
+    except (FieldError, DatabaseError) as error:
+        if not query:
+            raise
+        # The error's name only: its message could quote the search text.
+        logger.warning("stored caseload search dropped after %s", type(error).__name__)
+        request.session.pop(SEARCH_SESSION_KEY, None)
+        messages.warning(
+            request, _("Die Suche konnte nicht ausgeführt werden und wurde zurückgesetzt.")
+        )
+        return redirect(_list_url(request.GET))
+    # A list of cases is case data too: one row for the page (no participant id).
+    log_access(request, AccessAction.VIEW, object_type="list:caseload")
     context = {
         "page": page,
         "filter": filterset,
@@ -191,11 +217,8 @@ def create(request: HttpRequest) -> HttpResponse:
 @role_required(Role.CASEWORK, Role.ADMINISTRATION)
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    participant = get_object_or_404(
-        Participant.objects.visible_to(request.user).select_related(
-            "caseworker", "consent_recorded_by"
-        ),
-        pk=pk,
+    participant = visible_participant(
+        request, pk, select_related=("caseworker", "consent_recorded_by")
     )
     form = ParticipantForm(
         request.POST if request.method == "POST" else None,
@@ -217,8 +240,6 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Die Angaben wurden gespeichert."))
                 return redirect("participants:detail", pk=participant.pk)
-    else:
-        log_access(request, AccessAction.VIEW, participant)
     return render(
         request,
         "participants/form.html",
@@ -231,9 +252,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def share(request: HttpRequest, pk: int) -> HttpResponse:
     """The assigned caseworker (or Administration) shares the case with a substitute."""
-    participant = get_object_or_404(
-        Participant.objects.visible_to(request.user).select_related("caseworker"), pk=pk
-    )
+    participant = visible_participant(request, pk, select_related=("caseworker",))
     if not (
         has_role(request.user, Role.ADMINISTRATION) or participant.caseworker_id == request.user.pk
     ):
@@ -242,7 +261,7 @@ def share(request: HttpRequest, pk: int) -> HttpResponse:
     form = ShareForm(request.POST if action == "share" else None, participant=participant)
     if action == "share" and form.is_valid():
         substitute = form.cleaned_data["user"]
-        participant.shared_with.add(substitute)
+        share_case(participant, substitute, request.user)
         messages.success(
             request,
             _("Der Fall ist jetzt für %(name)s freigegeben.")
@@ -250,9 +269,9 @@ def share(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("participants:share", pk=participant.pk)
     if action == "revoke":
-        substitute = participant.shared_with.filter(pk=request.POST.get("user") or 0).first()
+        substitute = participant.shared_with.filter(pk=parse_id(request.POST.get("user"))).first()
         if substitute is not None:
-            participant.shared_with.remove(substitute)
+            revoke_share(participant, substitute, request.user)
             messages.success(
                 request,
                 _("Die Freigabe für %(name)s wurde aufgehoben.")
@@ -275,9 +294,7 @@ def share(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reassign(request: HttpRequest, pk: int) -> HttpResponse:
     """Administration assigns the case to another caseworker."""
-    participant = get_object_or_404(
-        Participant.objects.visible_to(request.user).select_related("caseworker"), pk=pk
-    )
+    participant = visible_participant(request, pk, select_related=("caseworker",))
     form = ReassignForm(request.POST if request.method == "POST" else None, participant=participant)
     if request.method == "POST" and form.is_valid():
         new = form.cleaned_data["caseworker"]
@@ -286,7 +303,8 @@ def reassign(request: HttpRequest, pk: int) -> HttpResponse:
             Participant.objects.filter(pk=participant.pk).update(
                 caseworker=new, version=F("version") + 1, updated_at=timezone.now()
             )
-            participant.shared_with.remove(new)
+            # The new caseworker owns the case now: a sharing with them ends (recorded).
+            revoke_share(participant, new, request.user)
         messages.success(
             request,
             _("Der Fall ist jetzt %(name)s zugewiesen.")

@@ -16,9 +16,47 @@ from django.utils.translation import gettext_lazy
 
 from fallmanagement.core.rules import RuleCheck
 
-from .models import CaseNote, FollowUp, GermanLevelRecord, Participant, StatusChange
+from .models import (
+    CaseNote,
+    CaseShareChange,
+    FollowUp,
+    GermanLevelRecord,
+    Participant,
+    StatusChange,
+)
 
 S = Participant.Status
+
+
+def share_case(participant: Participant, substitute, by) -> bool:
+    """Share the case with a substitute; recorded. False if it was shared already."""
+    with transaction.atomic():
+        if participant.shared_with.filter(pk=substitute.pk).exists():
+            return False
+        participant.shared_with.add(substitute)
+        CaseShareChange.objects.create(
+            participant=participant,
+            substitute=substitute,
+            action=CaseShareChange.Action.GRANTED,
+            changed_by=by,
+        )
+    return True
+
+
+def revoke_share(participant: Participant, substitute, by) -> bool:
+    """End the sharing with a substitute; recorded. False if it was not shared."""
+    with transaction.atomic():
+        if not participant.shared_with.filter(pk=substitute.pk).exists():
+            return False
+        participant.shared_with.remove(substitute)
+        CaseShareChange.objects.create(
+            participant=participant,
+            substitute=substitute,
+            action=CaseShareChange.Action.REVOKED,
+            changed_by=by,
+        )
+    return True
+
 
 ALLOWED: dict[str, tuple[str, ...]] = {
     S.INTAKE: (S.PROFILING, S.PAUSED, S.CLOSED),

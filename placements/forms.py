@@ -233,7 +233,7 @@ class CheckInForm(ModelRulesFormMixin, GermanBlankChoiceMixin, forms.ModelForm):
         widgets = {"date": DateInput(), "issues": forms.Textarea(attrs={"rows": 2})}
 
 
-class AssessmentForm(GermanBlankChoiceMixin, forms.ModelForm):
+class AssessmentForm(GermanBlankChoiceMixin, VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Assessment
         fields = ["assessed_on", *Assessment.RATED_FIELDS, "comments", "recommendation"]

@@ -5,7 +5,10 @@ Other apps list placements with these functions and the template
 """
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 
+from fallmanagement.core.accesslog import AccessAction, log_access
 from participants.models import Participant
 
 from .models import Placement
@@ -27,3 +30,20 @@ def placements_of_participant(user, participant) -> QuerySet[Placement]:
 def placements_of_employer(user, employer) -> QuerySet[Placement]:
     """An employer's placements, limited to the participants the user may see."""
     return visible_placements(user).filter(employer=employer).order_by("-planned_start", "-pk")
+
+
+def visible_placement(
+    request: HttpRequest,
+    pk: int,
+    *,
+    select_related: tuple[str, ...] = (),
+    action: str = AccessAction.VIEW,
+) -> Placement:
+    """The ONE way a view loads a placement: 404 unless the user may see its participant, and
+    the access logged (as `participants.queries.visible_participant` does for a case)."""
+    visible = visible_placements(request.user)
+    if select_related:
+        visible = visible.select_related(*select_related)
+    placement = get_object_or_404(visible, pk=pk)
+    log_access(request, action, placement)
+    return placement

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from fallmanagement.core.locking import StaleObjectError, handle_stale, save_ver
 from fallmanagement.core.roles import Role, has_role, role_required
 from fallmanagement.core.widgets import parse_id
 from participants.models import Participant
+from participants.queries import visible_participant
 from participants.workflow import change_status
 
 from . import documents, workflow
@@ -37,15 +38,15 @@ from .forms import (
 )
 from .matching import default_period
 from .models import Assessment, CheckIn, Placement
-from .queries import visible_placements
+from .queries import visible_placement, visible_placements
 
 PER_PAGE = 25
 
 
-def _get_placement(request: HttpRequest, pk: int) -> Placement:
-    return get_object_or_404(
-        visible_placements(request.user).select_related("supervisor", "kldb_group", "follows"),
-        pk=pk,
+def _get_placement(request: HttpRequest, pk: int, action: str = AccessAction.VIEW) -> Placement:
+    # Every view of this module loads the placement here: 404 unless visible, access logged.
+    return visible_placement(
+        request, pk, select_related=("supervisor", "kldb_group", "follows"), action=action
     )
 
 
@@ -66,6 +67,7 @@ def _page(request, queryset, param: str):
 @role_required(Role.CASEWORK, Role.ADMINISTRATION)
 def board(request: HttpRequest) -> HttpResponse:
     placements = visible_placements(request.user)
+    log_access(request, AccessAction.VIEW, object_type="list:placement-board")
     S = Placement.State
     # Internships and trial work need the caseworker now; an apprenticeship runs for years.
     short = placements.filter(kind__in=[Placement.Kind.INTERNSHIP, Placement.Kind.TRIAL])
@@ -137,9 +139,13 @@ def prefill(query, participant: Participant | None) -> dict:
 def create(request: HttpRequest) -> HttpResponse:
     participant = None
     if request.GET.get("participant"):
-        participant = get_object_or_404(
-            Participant.objects.visible_to(request.user), pk=request.GET["participant"]
-        )
+        participant_pk = parse_id(request.GET["participant"])
+        if participant_pk is None:
+            raise Http404
+        participant = visible_participant(request, participant_pk)
+    else:
+        # The form offers the user's visible cases by name.
+        log_access(request, AccessAction.VIEW, object_type="list:participant-choice")
     initial = prefill(request.GET, participant) if request.method != "POST" else {}
     if request.GET.get("kind") in Placement.Kind.values:
         initial["kind"] = request.GET["kind"]
@@ -219,7 +225,6 @@ def _detail_context(request, placement: Placement, **overrides) -> dict:
 @role_required(Role.CASEWORK, Role.ADMINISTRATION)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     placement = _get_placement(request, pk)
-    log_access(request, AccessAction.VIEW, placement)
     return render(request, "placements/detail.html", _detail_context(request, placement))
 
 
@@ -284,11 +289,25 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
             assessed_on=placement.actual_end or timezone.localdate(),
         )
     form = AssessmentForm(request.POST or None, instance=instance)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Beurteilung gespeichert."))
-        return redirect(reverse("placements:detail", args=[pk]) + "#beurteilung")
-    return render(request, "placements/assessment.html", {"placement": placement, "form": form})
+        try:
+            save_versioned(form)
+        except StaleObjectError:
+            handle_stale(form)
+            status = 409
+        except IntegrityError:  # two first assessments of the same placement at once
+            handle_stale(form)
+            status = 409
+        else:
+            messages.success(request, _("Beurteilung gespeichert."))
+            return redirect(reverse("placements:detail", args=[pk]) + "#beurteilung")
+    return render(
+        request,
+        "placements/assessment.html",
+        {"placement": placement, "form": form},
+        status=status,
+    )
 
 
 def _follow_on_dates(kind: str, start: datetime.date) -> datetime.date:
@@ -404,18 +423,17 @@ def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
 
 @role_required(Role.CASEWORK, Role.ADMINISTRATION)
 def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    placement = _get_placement(request, pk)
+    placement = _get_placement(request, pk, AccessAction.PDF)
     if not placement.is_internship or placement.state == Placement.State.ABORTED:
         messages.error(request, _("Eine Praktikumsvereinbarung gibt es nur für geplante Praktika."))
         return redirect("placements:detail", pk=pk)
     pdf = documents.agreement_pdf(placement)
-    log_access(request, AccessAction.PDF, placement)
     return _pdf_response(pdf, f"praktikumsvereinbarung-{placement.pk}.pdf")
 
 
 @role_required(Role.CASEWORK, Role.ADMINISTRATION)
 def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    placement = _get_placement(request, pk)
+    placement = _get_placement(request, pk, AccessAction.PDF)
     if not placement.is_internship or placement.state != Placement.State.COMPLETED:
         messages.error(
             request,
@@ -424,6 +442,5 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("placements:detail", pk=pk)
     lang = "en" if request.GET.get("lang") == "en" else "de"
     pdf = documents.certificate_pdf(placement, lang=lang)
-    log_access(request, AccessAction.PDF, placement)
     name = "internship-certificate" if lang == "en" else "praktikumsbescheinigung"
     return _pdf_response(pdf, f"{name}-{placement.pk}.pdf")

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.locking import StaleObjectError, handle_stale, save_versioned
 from fallmanagement.core.roles import Role, has_role, role_required
 from offers.models import Referral
@@ -31,6 +30,7 @@ from participants.casefile_forms import (
     StatusChangeForm,
 )
 from participants.models import CaseNote, FollowUp, Goal, Participant, RecognitionProcedure
+from participants.queries import visible_participant
 from participants.recognition import sync_recognition_followups
 from participants.workflow import (
     intake_gaps,
@@ -49,8 +49,8 @@ PERMIT_WARNING_DAYS = 30
 
 
 def _participant(request: HttpRequest, pk: int) -> Participant:
-    queryset = Participant.objects.visible_to(request.user).select_related("caseworker")
-    return get_object_or_404(queryset, pk=pk)
+    # Every view of this module loads the case here: 404 unless visible, access logged.
+    return visible_participant(request, pk, select_related=("caseworker",))
 
 
 def permit_warnings(participant: Participant, today: datetime.date) -> list[dict]:
@@ -226,7 +226,6 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         # Filter chips and "show more" only replace the timeline.
         context = _context(request, participant)
         return render(request, "participants/detail.html#timeline", context)
-    log_access(request, AccessAction.VIEW, participant)
     return _render_casefile(request, participant)
 
 
@@ -359,13 +358,20 @@ def recognition_edit(request: HttpRequest, pk: int, recognition_pk: int) -> Http
         if not participant.has_consent:
             form.is_valid()
             form.add_error(None, CONSENT_MISSING)
-        if form.is_valid():
-            with transaction.atomic():
-                procedure = form.save()
-                sync_recognition_followups(procedure, request.user)
-            messages.success(request, _("Anerkennungsverfahren gespeichert."))
-            return redirect(reverse("participants:detail", args=[participant.pk]) + "#anerkennung")
         status = 422
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    procedure = save_versioned(form)
+                    sync_recognition_followups(procedure, request.user)
+            except StaleObjectError:
+                handle_stale(form)
+                status = 409
+            else:
+                messages.success(request, _("Anerkennungsverfahren gespeichert."))
+                return redirect(
+                    reverse("participants:detail", args=[participant.pk]) + "#anerkennung"
+                )
     else:
         form = RecognitionForm(instance=procedure)
         status = 200

@@ -34,6 +34,7 @@ from fallmanagement.core.roles import Role, role_required
 from fallmanagement.core.widgets import parse_id
 from offers.models import Offer
 from participants.models import Participant
+from participants.queries import visible_participant
 from placements.matching import (
     HIRED_OUTCOMES,
     PARTICIPANT_RANKING_RULE,
@@ -153,6 +154,9 @@ SEEKING_ON_EMPLOYER_PAGE = 10
 def _employer_context(
     request: HttpRequest, employer: Employer, contact_form: EmployerContactForm | None = None
 ) -> dict:
+    # The page lists the placements (participants' names) of the visible cases: logged here,
+    # so every response built from this context is (the page and the contact form's answer).
+    log_access(request, AccessAction.VIEW, employer)
     visible = Participant.objects.visible_to(request.user)
     placements = (
         Placement.objects.filter(employer=employer)
@@ -214,7 +218,6 @@ def _employer_context(
 @role_required(*STAFF)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     employer = get_object_or_404(Employer.objects.select_related("proposed_by"), pk=pk)
-    log_access(request, AccessAction.VIEW, employer)
     return render(request, "employers/detail.html", _employer_context(request, employer))
 
 
@@ -287,8 +290,7 @@ def _own_fields(participant: Participant) -> tuple[list, list, list[tuple[str, s
 
 @role_required(*STAFF)
 def matching(request: HttpRequest, participant_pk: int) -> HttpResponse:
-    participant = get_object_or_404(Participant.objects.visible_to(request.user), pk=participant_pk)
-    log_access(request, AccessAction.VIEW, participant)
+    participant = visible_participant(request, participant_pk)
     experiences, wishes, field_choices = _own_fields(participant)
     filter_form, filters, start, end = _match_filters(request, field_choices)
     number = _page_number(request)
@@ -373,6 +375,7 @@ def matching_participants_page(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*STAFF)
 def network_detail(request: HttpRequest, pk: int) -> HttpResponse:
     partner = get_object_or_404(NetworkPartner, pk=pk)
+    log_access(request, AccessAction.VIEW, partner)
     # Recognition procedures that point to this partner, from the user's own cases only.
     recognitions = (
         partner.recognitions.filter(participant__in=Participant.objects.visible_to(request.user))

@@ -1,6 +1,6 @@
 """The case file's timeline (Verlauf): notes, status changes, goals, follow-ups, recognition
-procedures, placements, check-ins and referrals to offers of one participant, merged newest
-first.
+procedures, placements, check-ins, referrals to offers and sharings with a substitute of
+one participant, merged newest first.
 
 One query for all sources (a UNION ALL of one branch per source, each limited to the number of
 entries shown and returning its row as JSON), so the cost does not grow with the length of the
@@ -31,12 +31,14 @@ from django.utils.translation import gettext_lazy as _
 from offers.models import Referral
 from participants.models import (
     CaseNote,
+    CaseShareChange,
     FollowUp,
     Goal,
     Participant,
     RecognitionProcedure,
     StatusChange,
 )
+from participants.queries import can_read_confidential
 from placements.models import CheckIn, Placement
 
 PAGE_SIZE = 50
@@ -51,6 +53,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "einsatz": (_("Einsätze"), _("Einsatz")),
     "begleitung": (_("Begleitung"), _("Begleitung im Einsatz")),
     "angebot": (_("Angebote"), _("Zuweisung zu einem Angebot")),
+    "freigabe": (_("Freigaben"), _("Freigabe")),
 }
 
 
@@ -76,10 +79,6 @@ class Timeline:
     kinds: tuple[str, ...]
     # Results of the extra querysets fetched together with the timeline (see build_timeline).
     also: dict[str, list] = field(default_factory=dict)
-
-
-def can_read_confidential(user, participant: Participant, note: CaseNote) -> bool:
-    return user.pk is not None and user.pk in (participant.caseworker_id, note.author_id)
 
 
 def _sources(participant: Participant) -> dict[str, tuple]:
@@ -144,6 +143,12 @@ def _sources(participant: Participant) -> dict[str, tuple]:
                 entry_date=Coalesce("ended_on", "started_on", "registered_on", "proposed_on")
             ),
             "created_at",
+        ),
+        "freigabe": (
+            CaseShareChange.objects.filter(participant=p)
+            .select_related("substitute", "changed_by")
+            .annotate(entry_date=Cast("changed_at", DateField())),
+            "changed_at",
         ),
     }
 
@@ -300,7 +305,7 @@ def build_timeline(
         for obj in rows:
             entry = Entry(obj.entry_date, kind, obj, getattr(obj, recorded_attr, None))
             redact = kind == "notiz" and obj.confidential
-            if redact and not can_read_confidential(user, participant, obj):
+            if redact and not can_read_confidential(user, participant.caseworker_id, obj.author_id):
                 obj.text = ""
                 entry.redacted = True
             entries.append(entry)

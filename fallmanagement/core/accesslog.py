@@ -18,6 +18,15 @@ class AccessAction(models.TextChoices):
     SEARCH = "search", _("Gesucht")
 
 
+def stored_path(request: HttpRequest | None) -> str:
+    """The request's path as a log may store it: without the query string, at most 300
+    characters, control characters (a NUL byte, which PostgreSQL refuses in text) replaced."""
+    if request is None:
+        return ""
+    path = request.path[:300]
+    return "".join("\ufffd" if ord(c) < 32 or ord(c) == 127 else c for c in path)
+
+
 # Sent with: user, username, action, participant_id, object_type, object_id, path.
 data_accessed = Signal()
 
@@ -44,5 +53,5 @@ def log_access(
         participant_id=participant_id,
         object_type=object_type or (obj._meta.label if obj is not None else ""),
         object_id=str(obj.pk) if obj is not None else "",
-        path=request.path[:300],
+        path=stored_path(request),
     )

@@ -25,7 +25,8 @@ EXPORTED = (
     "country_of_origin", "nationality", "arrival_date", "residence_status",
     "residence_valid_until", "work_permit", "work_permit_valid_until", "street", "postcode",
     "city", "phone", "email", "german_level", "school_years", "has_documents", "entry_date",
-    "status", "exit_date", "exit_reason", "consent_date", "caseworker_id",
+    "status", "exit_date", "exit_reason", "consent_date", "consent_scope",
+    "caseworker_id",
 )  # fmt: skip
 LABELS = {c.name: c.label for c in PARTICIPANT_COLUMNS}
 

@@ -314,6 +314,14 @@ PARTICIPANT_COLUMNS = (
         convert=v.date,
     ),
     col(
+        "consent_scope",
+        gettext_lazy("Umfang der Einwilligung"),
+        "einwilligungsumfang",
+        "umfangdereinwilligung",
+        "consentscope",
+        model=P,
+    ),
+    col(
         "caseworker_id",
         gettext_lazy("Fallmanager:in (Benutzername)"),
         "fallmanager",

@@ -28,6 +28,7 @@ from fallmanagement.core.auditing import history_models
 from offers.models import Referral
 from participants.models import (
     CaseNote,
+    CaseShareChange,
     FollowUp,
     GermanLevelRecord,
     Goal,
@@ -37,6 +38,7 @@ from participants.models import (
     StatusChange,
     VocationalExperience,
 )
+from participants.queries import can_read_confidential
 from placements.models import Assessment, CheckIn, Document, Placement
 
 APP_LABEL = "privacy"
@@ -130,6 +132,7 @@ PARTICIPANT_CHILDREN = (
     RecognitionProcedure,
     GermanLevelRecord,
     Referral,
+    CaseShareChange,
     Placement,
     Document,
 )
@@ -183,24 +186,60 @@ def snapshot_fields(event) -> list[models.Field]:
     ]
 
 
-def participant_history(participant_id: int) -> list[dict]:
-    """All recorded changes, newest first, each with the fields that changed (old -> new)."""
+CONFIDENTIAL_PLACEHOLDER = _("(vertraulicher Inhalt)")
+
+
+def _confidential_notes(participant_id: int, reader) -> set[int]:
+    """Ids of the case's notes whose text `reader` may not see: confidential in ANY recorded
+    version (a note made confidential later hides its earlier text too), unless `reader` may
+    read it (participants.queries.can_read_confidential). `reader=None`: the person's own
+    Art. 15 copy, everything readable."""
+    if reader is None:
+        return set()
+    case = Participant.objects.filter(pk=participant_id)
+    caseworker_id = case.values_list("caseworker_id", flat=True).first()
+    notes = (
+        event_model(CaseNote)
+        .objects.filter(participant_id=participant_id)
+        .values("pgh_obj_id", "author_id", "confidential")
+    )
+    confidential = {n["pgh_obj_id"] for n in notes if n["confidential"]}
+    return {
+        n["pgh_obj_id"]
+        for n in notes
+        if n["pgh_obj_id"] in confidential
+        and not can_read_confidential(reader, caseworker_id, n["author_id"])
+    }
+
+
+def participant_history(participant_id: int, reader=None) -> list[dict]:
+    """All recorded changes, newest first, each with the fields that changed (old -> new).
+
+    For a `reader` (the user looking), the text of confidential notes they may not read is
+    replaced by a placeholder: the entry shows that the note exists, who changed it and when.
+    Without a reader (the person's own Art. 15 copy) everything is shown.
+    """
     entries = []
+    hidden_notes = _confidential_notes(participant_id, reader)
     for model, queryset in participant_event_querysets(participant_id):
         previous: dict = {}
         for event in queryset.select_related("pgh_context").order_by("pgh_id"):
             fields = snapshot_fields(event)
             before = previous.get(event.pgh_obj_id)
             changes = []
+            hide_text = model is CaseNote and event.pgh_obj_id in hidden_notes
             for field in fields:
                 new = _value(field, event)
                 old = _value(field, before) if before is not None else None
+                shown = (old, new)
+                if hide_text and field.name == "text":
+                    shown = (_redact(old), _redact(new))
                 if event.pgh_label == "delete":
-                    changes.append((field.verbose_name, new, None))
-                elif before is None or old != new:
+                    changes.append((field.verbose_name, shown[1], None))
+                elif before is None or old != new:  # compared in full, shown redacted
                     if before is None and new in (None, ""):
                         continue
-                    changes.append((field.verbose_name, old, new))
+                    changes.append((field.verbose_name, *shown))
             previous[event.pgh_obj_id] = event
             if event.pgh_label == "update" and not changes:
                 continue
@@ -251,3 +290,7 @@ def participant_history(participant_id: int) -> list[dict]:
         ]
     entries.sort(key=lambda e: (e["at"], e["id"]), reverse=True)
     return entries
+
+
+def _redact(value):
+    return value if value in (None, "") else CONFIDENTIAL_PLACEHOLDER

@@ -20,10 +20,25 @@ def _has_nul(values) -> bool:
     return any("\x00" in value for value in values)
 
 
+def _nul_in_request(request) -> bool:
+    if "\x00" in request.path or "\x00" in request.path_info:
+        return True
+    # Headers and cookies: a NUL in the session cookie would reach the session query.
+    if _has_nul(request.COOKIES.keys()) or _has_nul(request.COOKIES.values()):
+        return True
+    if _has_nul(str(value) for key, value in request.META.items() if key.startswith("HTTP_")):
+        return True
+    for data in (request.GET, request.POST if request.method == "POST" else {}):
+        if _has_nul(data.keys()) or any(_has_nul(data.getlist(k)) for k in data):
+            return True
+    return False
+
+
 class RejectNulBytesMiddleware:
     """PostgreSQL cannot store NUL characters in text: refuse such input with 400, not a 500.
 
-    Checks the path, query parameters and form fields (names and values) before any view runs.
+    Checks the path, headers, cookies, query parameters and form fields (names and values)
+    before the session is loaded and any view runs (it sits above the session middleware).
     """
 
     def __init__(self, get_response):
@@ -33,13 +48,7 @@ class RejectNulBytesMiddleware:
         from django.http import HttpResponseBadRequest
         from django.utils.translation import gettext
 
-        bad = "\x00" in request.path
-        if not bad:
-            for data in (request.GET, request.POST if request.method == "POST" else {}):
-                if _has_nul(data.keys()) or any(_has_nul(data.getlist(k)) for k in data):
-                    bad = True
-                    break
-        if bad:
+        if _nul_in_request(request):
             record_event(request, "bad_request", detail="NUL byte in request")
             return HttpResponseBadRequest(
                 gettext(

@@ -67,6 +67,8 @@ class SecurityEvent(models.Model):
         ERASURE = "erasure", _("Teilnehmende gelöscht (Art. 17)")
         ANONYMISED = "anonymised", _("Teilnehmende anonymisiert (Aufbewahrungsfrist)")
         ART15_EXPORT = "art15_export", _("Auskunft nach Art. 15 erstellt")
+        SHARE_GRANTED = "share_granted", _("Fall für eine Vertretung freigegeben")
+        SHARE_REVOKED = "share_revoked", _("Freigabe eines Falls aufgehoben")
 
     at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("Ereignis"), max_length=20, choices=Kind.choices, db_index=True)

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import DatabaseError, transaction
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -27,7 +27,9 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from fallmanagement.core.accesslog import stored_path
 from fallmanagement.core.roles import user_roles
+from participants.models import CaseShareChange
 
 from .models import RoleSecurityPolicy, SecurityEvent
 
@@ -59,7 +61,7 @@ def record_event(
         request._fm_security_logged = True
     user_id = user.pk if user is not None else None
     username = username or (user.get_username() if user is not None else "")
-    path = request.path[:300] if request is not None else ""
+    path = stored_path(request)
     level = logging.INFO if kind in QUIET_KINDS else logging.WARNING
     logger.log(
         level,
@@ -82,6 +84,26 @@ def record_event(
     except DatabaseError:  # the log must never turn a request into a 500
         logger.exception("security event could not be stored")
         return None
+
+
+@receiver(post_save, sender=CaseShareChange)
+def _on_share_change(sender, instance, created, **kwargs):
+    # Every sharing and revocation (page, admin, reassignment) goes through the workflow,
+    # which writes a CaseShareChange: recorded here, with ids only.
+    if not created:
+        return
+    kind = (
+        SecurityEvent.Kind.SHARE_GRANTED
+        if instance.action == CaseShareChange.Action.GRANTED
+        else SecurityEvent.Kind.SHARE_REVOKED
+    )
+    record_event(
+        None,
+        kind,
+        user=instance.changed_by,
+        participant_id=instance.participant_id,
+        detail=f"substitute user_id={instance.substitute_id}",
+    )
 
 
 @receiver(user_logged_in)

@@ -8,15 +8,15 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from fallmanagement.core.accesslog import log_access
 from fallmanagement.core.pdf import render_pdf
 from fallmanagement.core.roles import Role, role_required
 from participants.models import Participant
+from participants.queries import visible_participant
 
 from . import gdpr
 from .history import participant_history
@@ -26,25 +26,26 @@ from .security import record_event
 PAGE_SIZE = 25
 
 
-def _participant(request: HttpRequest, pk: int) -> Participant:
-    return get_object_or_404(Participant.objects.visible_to(request.user), pk=pk)
+def _participant(
+    request: HttpRequest, pk: int, object_type: str, action: str = AccessLog.Action.VIEW
+) -> Participant:
+    # Every page here loads the case through the one access-logged loader.
+    return visible_participant(request, pk, action=action, object_type=object_type)
 
 
 @role_required(Role.ADMINISTRATION)
 def participant_history_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Every recorded change to one participant and their notes, placements etc."""
-    participant = _participant(request, pk)
-    log_access(request, AccessLog.Action.VIEW, participant, object_type="history")
-    page = Paginator(participant_history(participant.pk), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    participant = _participant(request, pk, "history")
+    history = participant_history(participant.pk, reader=request.user)
+    page = Paginator(history, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "privacy/history.html", {"participant": participant, "page": page})
 
 
 @role_required(Role.ADMINISTRATION)
 def participant_access_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Wer hat diese Akte angesehen? The access log of one participant."""
-    participant = _participant(request, pk)
+    participant = _participant(request, pk, "access-log")
     entries = AccessLog.objects.filter(participant_id=participant.pk).order_by("-at", "-pk")
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "privacy/access_log.html", {"participant": participant, "page": page})
@@ -67,7 +68,7 @@ def security_events_view(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMINISTRATION)
 def art15_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Overview page with the two download links (JSON and PDF) and the erasure link."""
-    participant = _participant(request, pk)
+    participant = _participant(request, pk, "art15")
     return render(request, "privacy/art15_overview.html", {"participant": participant})
 
 
@@ -77,9 +78,8 @@ def _filename(participant: Participant, ext: str) -> str:
 
 @role_required(Role.ADMINISTRATION)
 def art15_json(request: HttpRequest, pk: int) -> HttpResponse:
-    participant = _participant(request, pk)
+    participant = _participant(request, pk, "art15-json", AccessLog.Action.EXPORT)
     data = gdpr.art15_data(participant)
-    log_access(request, AccessLog.Action.EXPORT, participant, object_type="art15-json")
     record_event(request, SecurityEvent.Kind.ART15_EXPORT, participant_id=participant.pk)
     response = HttpResponse(
         json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
@@ -91,13 +91,12 @@ def art15_json(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.ADMINISTRATION)
 def art15_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    participant = _participant(request, pk)
+    participant = _participant(request, pk, "art15-pdf", AccessLog.Action.PDF)
     data = gdpr.art15_readable(participant)
     pdf = render_pdf(
         "privacy/art15.html",
         {"data": data, "participant": participant, "programme": settings.PROGRAMME},
     )
-    log_access(request, AccessLog.Action.PDF, participant, object_type="art15-pdf")
     record_event(request, SecurityEvent.Kind.ART15_EXPORT, participant_id=participant.pk)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_filename(participant, "pdf")}"'
@@ -120,7 +119,7 @@ class ErasureForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def erase_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Erasure on request (Art. 17) after a typed confirmation."""
-    participant = _participant(request, pk)
+    participant = _participant(request, pk, "erase")
     form = ErasureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         gdpr.erase(participant, request.user, request)

@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from fallmanagement.casework.timeline import KINDS, PAGE_SIZE, build_timeline
-from participants.models import Goal, RecognitionProcedure, StatusChange
+from participants.models import CaseShareChange, Goal, RecognitionProcedure, StatusChange
 from placements.models import CheckIn
-from tests.factories import CaseNoteFactory, FollowUpFactory, PlacementFactory
+from tests.factories import CaseNoteFactory, FollowUpFactory, PlacementFactory, make_user
 from tests.offers.factories import ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -222,6 +222,12 @@ def test_build_timeline_runs_one_query_for_all_sources(
 def test_entries_rebuilt_from_json_equal_the_rows_read_by_the_orm(participant, caseworker):
     fill(participant, 3)
     ReferralFactory(participant=participant, proposed_on=DAY)
+    CaseShareChange.objects.create(
+        participant=participant,
+        substitute=make_user("Fallmanagement", username="vertretung"),
+        action=CaseShareChange.Action.GRANTED,
+        changed_by=caseworker,
+    )
     timeline = build_timeline(participant, caseworker)
     assert {entry.kind for entry in timeline.entries} == set(KINDS)
     for entry in timeline.entries:

@@ -325,14 +325,14 @@ def test_placement_breaking_a_rule_is_listed_not_stored(administrator, caseworke
             "20.02.2026",
             "20.02.2026",
         ],
-        # 29 days: the internship limit is 28
+        # 29 days (after TN-2's entry on 15.03.2026): the internship limit is 28
         [
             "TN-2",
             "Metallbau Schmidt",
             "Praktikum",
             "Lager",
-            "02.03.2026",
-            "30.03.2026",
+            "16.03.2026",
+            "13.04.2026",
             "MiLoG",
             "geplant",
             "",

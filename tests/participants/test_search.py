@@ -189,3 +189,48 @@ def test_search_page_runs_constant_queries(caseworker_client, caseworker):
     ParticipantFactory.create_batch(190, caseworker=caseworker)
     many = _queries_for_search(caseworker_client)
     assert few == many
+
+
+# --- hostile search texts --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["12345", "#146", "2026-02-30", "%_*", "١٢٣"])
+def test_search_without_letters_finds_nobody_and_never_fails(caseworker_client, people, text):
+    assert list(search(Participant.objects.all(), text)) == []
+    caseworker_client.post(LIST, {"q": text})
+    response = caseworker_client.get(LIST)
+    assert response.status_code == 200
+    assert "Keine Teilnehmenden gefunden" in response.content.decode()
+    # The next visit works too (the search is still in the session and still harmless).
+    assert caseworker_client.get(LIST).status_code == 200
+
+
+def test_a_stored_search_that_fails_is_dropped_not_repeated(caseworker_client, people, monkeypatch):
+    from participants import views
+
+    caseworker_client.post(LIST, {"q": "Mohammed"})
+    # What the search did before for "12345": the queryset without the `search_rank` that the
+    # view orders by, so PostgreSQL never sees a valid query.
+    monkeypatch.setattr(views, "search", lambda queryset, text: queryset)
+    response = caseworker_client.get(LIST)
+    assert response.status_code == 302
+    assert response["Location"] == LIST
+    session = caseworker_client.session
+    assert views.SEARCH_SESSION_KEY not in session
+    html = caseworker_client.get(LIST).content.decode()
+    assert "Die Suche konnte nicht ausgeführt werden" in html
+    assert "Kovalenko" in html  # the whole caseload again
+    html = caseworker_client.get(LIST).content.decode()
+    assert "Die Suche konnte nicht ausgeführt werden" not in html  # shown once, not repeated
+
+
+def test_a_stored_search_of_the_wrong_type_is_dropped(caseworker_client, people):
+    from participants.views import SEARCH_SESSION_KEY
+
+    session = caseworker_client.session
+    session[SEARCH_SESSION_KEY] = 12345
+    session.save()
+    response = caseworker_client.get(LIST)
+    assert response.status_code == 200
+    assert "Kovalenko" in response.content.decode()
+    assert SEARCH_SESSION_KEY not in caseworker_client.session

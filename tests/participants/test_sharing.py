@@ -160,3 +160,96 @@ def test_special_categories_rule(
     assert not can_see_special_categories(reporter, participant)
     unassigned = ParticipantFactory(caseworker=None)
     assert not can_see_special_categories(caseworker, unassigned)
+
+
+# --- sharing leaves a trace ------------------------------------------------------------------
+
+
+def _share_events():
+    from fallmanagement.privacy.models import SecurityEvent
+
+    return list(
+        SecurityEvent.objects.filter(kind__startswith="share_")
+        .order_by("pk")
+        .values_list("kind", "username", "participant_id", "detail")
+    )
+
+
+def test_sharing_and_revoking_are_recorded_and_shown_on_the_case(
+    caseworker_client, admin_client_role, participant, caseworker, other_caseworker
+):
+    from participants.models import CaseShareChange
+
+    caseworker_client.post(share_url(participant), {"action": "share", "user": other_caseworker.pk})
+    caseworker_client.post(
+        share_url(participant), {"action": "revoke", "user": other_caseworker.pk}
+    )
+    changes = list(
+        CaseShareChange.objects.order_by("pk").values_list("action", "substitute", "changed_by")
+    )
+    assert changes == [
+        ("granted", other_caseworker.pk, caseworker.pk),
+        ("revoked", other_caseworker.pk, caseworker.pk),
+    ]
+    # The security log, ids only.
+    detail = f"substitute user_id={other_caseworker.pk}"
+    assert _share_events() == [
+        ("share_granted", "sabine", participant.pk, detail),
+        ("share_revoked", "sabine", participant.pk, detail),
+    ]
+    # The case file's timeline shows both, with the substitute's name.
+    page = caseworker_client.get(reverse("participants:detail", args=[participant.pk]))
+    html = page.content.decode()
+    name = other_caseworker.get_full_name()
+    assert f"Fall freigegeben: <strong>{name}</strong>" in html
+    assert f"Freigabe aufgehoben: <strong>{name}</strong>" in html
+    # The change history (Administration) has both events.
+    history = admin_client_role.get(
+        reverse("privacy:participant_history", args=[participant.pk])
+    ).content.decode()
+    assert history.count("Freigabe") >= 2 and name in history
+
+
+def test_sharing_twice_records_once(caseworker_client, participant, other_caseworker):
+    for _ in range(2):
+        caseworker_client.post(
+            share_url(participant), {"action": "share", "user": other_caseworker.pk}
+        )
+    assert participant.share_changes.count() == 1
+    assert len(_share_events()) == 1
+
+
+def test_reassigning_to_the_substitute_ends_the_sharing_on_record(
+    admin_client_role, administrator, participant, other_caseworker
+):
+    from participants.workflow import share_case
+
+    share_case(participant, other_caseworker, by=participant.caseworker)
+    response = admin_client_role.post(
+        reassign_url(participant), {"caseworker": other_caseworker.pk}
+    )
+    assert response.status_code == 302
+    last = participant.share_changes.order_by("-pk").first()
+    assert (last.action, last.substitute, last.changed_by) == (
+        "revoked",
+        other_caseworker,
+        administrator,
+    )
+    assert [kind for kind, *_ in _share_events()] == ["share_granted", "share_revoked"]
+
+
+def test_sharing_in_the_django_admin_is_recorded_too(
+    admin_client_role, administrator, participant, other_caseworker
+):
+    url = reverse("admin:participants_participant_change", args=[participant.pk])
+    assert admin_client_role.get(url).status_code == 200
+    response = admin_client_role.post(
+        url, {"caseworker": participant.caseworker_id, "shared_with": [other_caseworker.pk]}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert list(participant.shared_with.all()) == [other_caseworker]
+    change = participant.share_changes.get()
+    assert (change.action, change.changed_by) == ("granted", administrator)
+    admin_client_role.post(url, {"caseworker": participant.caseworker_id})
+    assert not participant.shared_with.exists()
+    assert participant.share_changes.filter(action="revoked").count() == 1

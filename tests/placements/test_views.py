@@ -158,6 +158,16 @@ def test_create_page_access(caseworker_client, reporter_client, admin_client_rol
     assert client.get(url)["Location"].startswith(reverse("login"))
 
 
+@pytest.mark.parametrize(
+    "value", ["11¿'\"(", "http://example.org/", "1.5", "-3", "²", "9" * 30, "%20"]
+)
+def test_create_with_a_participant_that_is_no_number_is_not_found(caseworker_client, value):
+    response = caseworker_client.get(reverse("placements:create"), {"participant": value})
+    assert response.status_code == 404
+    response = caseworker_client.get(reverse("placements:create"), {"employer": value})
+    assert response.status_code == 200
+
+
 def test_create_for_foreign_participant_is_not_found(caseworker_client, other_caseworker):
     foreign = ParticipantFactory(caseworker=other_caseworker)
     url = reverse("placements:create") + f"?participant={foreign.pk}"

@@ -201,3 +201,46 @@ def test_stored_script_is_escaped_on_output(admin_client_role, caseworker):
         html.escape(SCRIPT) in response.content.decode()
         or "&lt;script&gt;" in response.content.decode()
     )
+
+
+# --- NUL bytes in path, cookies and headers --------------------------------------------------
+
+
+def _nul_events():
+    from fallmanagement.privacy.models import SecurityEvent
+
+    return list(SecurityEvent.objects.filter(detail="NUL byte in request").order_by("pk"))
+
+
+def test_nul_byte_in_the_path_is_refused_and_the_event_is_stored(caseworker_client):
+    response = caseworker_client.get("/teilnehmende/%00/")
+    assert response.status_code == 400
+    (event,) = _nul_events()
+    assert event.path == "/teilnehmende/\ufffd/"
+
+
+def test_nul_byte_in_the_session_cookie_is_refused_before_the_session_is_read(caseworker):
+    client = Client(raise_request_exception=True)
+    client.force_login(caseworker)
+    client.cookies["sessionid"] = client.cookies["sessionid"].value + "\x00"
+    response = client.get(reverse("participants:list"))
+    assert response.status_code == 400
+    assert len(_nul_events()) == 1
+
+
+@pytest.mark.parametrize(
+    "header", ["HTTP_ACCEPT_LANGUAGE", "HTTP_REFERER", "HTTP_USER_AGENT", "HTTP_X_FORWARDED_FOR"]
+)
+def test_nul_byte_in_a_header_is_refused(caseworker_client, header):
+    response = caseworker_client.get(reverse("participants:list"), **{header: "de\x00x"})
+    assert response.status_code == 400
+    assert len(_nul_events()) == 1
+
+
+def test_the_path_in_the_access_log_never_carries_control_characters(caseworker_client):
+    from django.test import RequestFactory
+
+    from fallmanagement.core.accesslog import stored_path
+
+    request = RequestFactory().get("/a\x01b\x7fc/?q=name")
+    assert stored_path(request) == "/a\ufffdb\ufffdc/"
