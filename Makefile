@@ -125,6 +125,9 @@ test: lint ## ruff + pytest (Argumente: PYTEST_ARGS='-k foo -x')
 	echo "==> pytest $(PYTEST_ARGS)"
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+fuzz-reports: $(STAMP) ## lange Angriffsprobe auf den Schutz kleiner Fallzahlen (1000 Datensätze, ganzzahlig)
+	@$(PY) -m pytest tests/test_reports_attack.py -m fuzz -q $(PYTEST_ARGS)
+
 lint: $(STAMP) ## ruff check + ruff format --check
 	@echo "==> ruff check"
 	$(RUFF) check .

@@ -303,6 +303,14 @@ CSRF_FAILURE_VIEW = "fallmanagement.security.csrf_failure"
 # Funding reports: up to this many active participants a report is built during the page view;
 # larger ones run as a background task (`manage.py db_worker`).
 REPORT_INLINE_MAX = int(os.environ.get("REPORT_INLINE_MAX", "5000"))
+# Which kinds of report each role may make ("foerdergeber": exact counts for the funder,
+# "veroeffentlichung": small cells protected). Both staff roles report to the funder.
+REPORT_KINDS_BY_ROLE = {
+    "Berichtswesen": ["foerdergeber", "veroeffentlichung"],
+    "Administration": ["foerdergeber", "veroeffentlichung"],
+}
+# Reports for publication hide person counts below this (1 and 2 with the default 3).
+REPORT_SMALL_CELL_THRESHOLD = int(os.environ.get("REPORT_SMALL_CELL_THRESHOLD", "3"))
 
 AXES_USERNAME_CALLABLE = "fallmanagement.security.axes_username"
 # Successful logins/logouts are recorded as SecurityEvent; axes keeps only failed attempts.

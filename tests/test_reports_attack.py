@@ -376,7 +376,9 @@ def test_generated_data_sets_cannot_be_computed_back(persons, placements):
 
 @pytest.mark.fuzz
 @pytest.mark.parametrize("seed", range(20))
-def test_many_more_random_data_sets_with_other_thresholds(seed):
+def test_many_more_random_data_sets_with_other_thresholds(seed, request):
+    if "fuzz" not in (request.config.getoption("markexpr") or ""):
+        pytest.skip("long run: make fuzz-reports")
     rng = random.Random(seed)
     for _ in range(50):
         size = rng.choice([3, 10, 40, 70, 150])
