@@ -1,7 +1,8 @@
 """Server-rendered SVG charts (pygal), drawn from the published tables.
 
-Charts use the tables after the small-cell rule: a suppressed cell is left out of the chart
-(no bar), never drawn with its real value. The SVG carries no script (js=[]) and no XML
+Charts use the tables after the small-cell rule: a suppressed cell is never drawn with its
+real value but as a short hatched bar labelled "< 3" or "x" (so it cannot be mistaken for 0).
+All text is German (also pygal's "no data" text). The SVG carries no script (js=[]) and no XML
 declaration, so the same markup goes inline into the PDF and, base64-encoded as an <img>,
 into the page (the page's CSP would block the SVG's own <style> element inline).
 """
@@ -12,6 +13,17 @@ import re
 import pygal
 from django.utils.translation import gettext as _
 from pygal.style import Style
+
+from .suppression import SUPPRESSED_TEXT
+
+HATCH_ID = "suppressed-hatch"
+HATCH = (
+    f'<pattern xmlns="http://www.w3.org/2000/svg" id="{HATCH_ID}" width="6" height="6" '
+    'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+    '<rect width="6" height="6" fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="6" '
+    'stroke="#555555" stroke-width="3"/></pattern>'
+)
+HATCH_STYLE = f"fill: url(#{HATCH_ID}); stroke: #555555; stroke-width: 1"
 
 STYLE = Style(
     background="white",
@@ -41,7 +53,12 @@ CONFIG = {
     "truncate_label": -1,
     "truncate_legend": -1,
     "explicit_size": True,
+    "defs": [HATCH],
 }
+
+
+def _config() -> dict:
+    return {**CONFIG, "no_data_text": _("Keine Daten im Zeitraum")}
 
 
 SCRIPT_RE = re.compile(r"<script\b.*?</script>|<script\b[^>]*/>", re.DOTALL | re.IGNORECASE)
@@ -52,13 +69,36 @@ def _clean(svg: str) -> str:
     return SCRIPT_RE.sub("", svg)
 
 
-def _values(table: dict, column: int) -> list[tuple[str, int | None]]:
-    """The breakdown cells of a column (no totals, subtotals or rates)."""
+def _values(table: dict, column: int) -> list[tuple[str, int | None, str | None]]:
+    """(label, value, text of a suppressed cell or None) of the breakdown cells of a column
+    (no totals, subtotals or rates)."""
     return [
-        (row["label"], row["cells"][column]["value"])
+        (
+            row["label"],
+            row["cells"][column]["value"],
+            row["cells"][column]["text"] if row["cells"][column]["suppressed"] else None,
+        )
         for row in table["rows"]
         if row["kind"] == "count"
     ]
+
+
+def _point(value, hidden: str | None, placeholder: float):
+    """A chart value: the number, or for a suppressed cell a short hatched bar with its text."""
+    if hidden is None:
+        return value
+    return {
+        "value": placeholder,
+        "style": HATCH_STYLE,
+        "formatter": lambda _value, text=hidden: text,
+        "label": _("gesperrt"),
+    }
+
+
+def _placeholder(values) -> float:
+    """Height of a suppressed bar: small beside the real ones, but visible."""
+    top = max([v for v in values if v] or [1])
+    return max(0.5, top / 12)
 
 
 def _integer_axis(values) -> dict:
@@ -70,24 +110,26 @@ def _integer_axis(values) -> dict:
 
 
 def months_chart(table: dict) -> str:
-    all_values = [v for c in range(len(table["columns"])) for _l, v in _values(table, c)]
+    all_values = [v for c in range(len(table["columns"])) for _l, v, _h in _values(table, c)]
+    placeholder = _placeholder(all_values)
     chart = pygal.Bar(
-        **CONFIG, **_integer_axis(all_values), title=table["title"], x_label_rotation=0
+        **_config(), **_integer_axis(all_values), title=table["title"], x_label_rotation=0
     )
-    chart.x_labels = [label for label, _v in _values(table, 0)]
+    chart.x_labels = [label for label, _v, _h in _values(table, 0)]
     for column, name in enumerate(table["columns"]):
-        chart.add(name, [value for _label, value in _values(table, column)])
+        chart.add(name, [_point(v, h, placeholder) for _l, v, h in _values(table, column)])
     return chart.render(is_unicode=True)
 
 
 def horizontal_chart(table: dict) -> str:
-    data = [(label, value) for label, value in _values(table, 0) if value]
-    config = {**CONFIG, "height": max(200, 60 + 38 * len(data)), "show_legend": False}
+    data = [(label, v, h) for label, v, h in _values(table, 0) if v or h]
+    placeholder = _placeholder([v for _l, v, _h in data])
+    config = {**_config(), "height": max(200, 60 + 38 * len(data)), "show_legend": False}
     chart = pygal.HorizontalBar(
-        **config, **_integer_axis([v for _l, v in data]), title=table["title"]
+        **config, **_integer_axis([v for _l, v, _h in data]), title=table["title"]
     )
-    chart.x_labels = [label[:60] for label, _v in data]
-    chart.add(table["columns"][0], [value for _label, value in data])
+    chart.x_labels = [label[:60] for label, _v, _h in data]
+    chart.add(table["columns"][0], [_point(v, h, placeholder) for _l, v, h in data])
     return chart.render(is_unicode=True)
 
 
@@ -98,7 +140,7 @@ CHARTS = {
 }
 
 
-def render_charts(tables: list[dict]) -> dict[str, dict]:
+def render_charts(tables: list[dict], suppressed_text: str = SUPPRESSED_TEXT) -> dict[str, dict]:
     """{table key: {"svg": markup, "data_uri": ..., "alt": ...}} for tables with a chart."""
     charts = {}
     for table in tables:
@@ -111,6 +153,10 @@ def render_charts(tables: list[dict]) -> dict[str, dict]:
             "data_uri": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
             "alt": _("Diagramm: %(title)s. Die Werte stehen in der Tabelle darunter.")
             % {"title": table["title"]},
-            "note": _("Gesperrte Werte („< 3“, „x“) erscheinen im Diagramm nicht (kein Balken)."),
+            "note": _(
+                "Schraffierte Balken: gesperrte Werte („%(small)s“, „x“); ihre Länge sagt nichts "
+                "über den Wert."
+            )
+            % {"small": suppressed_text},
         }
     return charts

@@ -77,6 +77,9 @@ class Table:
     leq_columns: list[tuple[int, int]] = field(default_factory=list)
     # Cells that are the same figure as a cell of another table: ((row, col), (key, row, col)).
     links: list[tuple[tuple[int, int], CellId]] = field(default_factory=list)
+    # Cells (not counted as persons here) that show or rest on a cell of another table: hidden
+    # exactly when that cell is (the actual figure beside a target and its fulfilment).
+    follows: list[tuple[tuple[int, int], CellId]] = field(default_factory=list)
     chart: str | None = None
 
 
@@ -92,8 +95,15 @@ class System:
     keep: set[CellId] = field(default_factory=set)
 
 
+def _value_of(tables_by_key: dict[str, Table], cell: CellId):
+    key, r, c = cell
+    return tables_by_key[key].rows[r].values[c] if key in tables_by_key else None
+
+
 def build_system(tables: Iterable[Table]) -> System:
     system = System()
+    tables = list(tables)
+    tables_by_key = {table.key: table for table in tables}
     for table in tables:
         key, rows, ncols = table.key, table.rows, len(table.columns)
         for r, row in enumerate(rows):
@@ -121,8 +131,11 @@ def build_system(tables: Iterable[Table]) -> System:
             for r in count_rows + total_rows:
                 system.inequalities.append(((key, r, small), (key, r, large)))
         for (r, c), other in table.links:
-            system.equations.append(([(key, r, c)], other))
-            system.keep.update({(key, r, c), other})
+            # Only a link that holds: inconsistent records (an exit before the entry) would
+            # otherwise let the check reason from an equation no reader can use.
+            if rows[r].values[c] == _value_of(tables_by_key, other):
+                system.equations.append(([(key, r, c)], other))
+                system.keep.update({(key, r, c), other})
     return system
 
 
@@ -379,7 +392,7 @@ def protect_tables(tables: list[Table], threshold: int = DEFAULT_THRESHOLD) -> d
     """Marks of the hidden cells of all `tables` together, rates and averages included."""
     system = build_system(tables)
     marks = protect(system, threshold)
-    # Rates and averages follow the counts they rest on.
+    # Rates and averages follow the counts they rest on; copies follow their source.
     for table in tables:
         for r, row in enumerate(table.rows):
             if row.kind not in (RATE, AVERAGE):
@@ -391,6 +404,10 @@ def protect_tables(tables: list[Table], threshold: int = DEFAULT_THRESHOLD) -> d
                     for b in row.basis
                 ):
                     marks[(table.key, r, c)] = HIDDEN
+    for table in tables:
+        for (r, c), source in table.follows:
+            if source in marks:
+                marks[(table.key, r, c)] = HIDDEN
     return marks
 
 
