@@ -245,7 +245,9 @@ class FundingTarget(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_metric_display()} {self.period_start:%d.%m.%Y}–{self.period_end:%d.%m.%Y}"
+        return (
+            f"{self.get_metric_display()} {self.period_start:%d.%m.%Y}–{self.period_end:%d.%m.%Y}"
+        )
 
 
 # --- Security and data protection (issue 7) -------------------------------------------------

@@ -72,16 +72,22 @@ AGE_BANDS = (  # (key, label, minimum age at period end)
     ("18-29", gettext_lazy("18–29 Jahre"), 18),
     ("u18", gettext_lazy("unter 18 Jahre"), 0),
 )
-# A placement has begun when it runs or ran to its end, or was aborted after its actual first
-# day; one cancelled before it began (aborted without an actual start) never began.
-Q_BEGUN = Q(state__in=(Placement.State.RUNNING, Placement.State.COMPLETED)) | Q(
-    state=Placement.State.ABORTED, actual_start__isnull=False
+# A placement has begun when it runs or ran to its end, or was aborted after it began: with
+# an actual start, or with a last day on or after the planned first day. Aborting records the
+# last day, so one cancelled before it began has a last day before its planned start.
+Q_BEGUN = Q(state__in=(Placement.State.RUNNING, Placement.State.COMPLETED)) | (
+    Q(state=Placement.State.ABORTED)
+    & (Q(actual_start__isnull=False) | Q(actual_end__gte=F("planned_start")))
 )
 # Where the overview's figures stand (its rows), for the tables that break them down.
-OVERVIEW_ACTIVE, OVERVIEW_ENTRIES, OVERVIEW_EXITS = ("overview", 0, 0), ("overview", 2, 0), (
-    "overview",
-    3,
-    0,
+OVERVIEW_ACTIVE, OVERVIEW_ENTRIES, OVERVIEW_EXITS = (
+    ("overview", 0, 0),
+    ("overview", 2, 0),
+    (
+        "overview",
+        3,
+        0,
+    ),
 )
 FOLLOW_ON_KINDS = (Placement.Kind.APPRENTICESHIP, Placement.Kind.EMPLOYMENT)
 
@@ -634,8 +640,9 @@ def whereabouts(ctx: Context, fig: Figure) -> Table:
     gettext_lazy("Begonnene Einsätze nach Art"),
     gettext_lazy(
         "Einsätze, deren (tatsächlicher, sonst geplanter) Beginn im Zeitraum liegt und die "
-        "begonnen haben: Stand läuft oder beendet, oder abgebrochen nach dem tatsächlichen "
-        "Beginn. Vor Beginn abgesagte Einsätze zählen nicht. Stand zum Erstellungsdatum."
+        "begonnen haben: Stand läuft oder beendet, oder abgebrochen nach dem Beginn "
+        "(tatsächlicher Beginn erfasst oder letzter Tag am oder nach dem geplanten Beginn). "
+        "Vor Beginn abgesagte Einsätze zählen nicht. Stand zum Erstellungsdatum."
     ),
 )
 def placement_kinds(ctx: Context, fig: Figure) -> Table:

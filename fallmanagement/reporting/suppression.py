@@ -93,6 +93,11 @@ class System:
     inequalities: list[tuple[CellId, CellId]] = field(default_factory=list)  # a <= b
     # Figures published elsewhere too: hidden only if nothing else helps.
     keep: set[CellId] = field(default_factory=set)
+    # Two columns of one breakdown, the first never larger per row: (smaller cells, larger
+    # cells, smaller total, larger total), for the sums a reader can bound with them.
+    column_pairs: list[tuple[list[CellId], list[CellId], CellId, CellId]] = field(
+        default_factory=list
+    )
 
 
 def _value_of(tables_by_key: dict[str, Table], cell: CellId):
@@ -130,6 +135,15 @@ def build_system(tables: Iterable[Table]) -> System:
         for small, large in table.leq_columns:
             for r in count_rows + total_rows:
                 system.inequalities.append(((key, r, small), (key, r, large)))
+            if count_rows and total_rows:
+                system.column_pairs.append(
+                    (
+                        [(key, r, small) for r in count_rows],
+                        [(key, r, large) for r in count_rows],
+                        (key, total_rows[0], small),
+                        (key, total_rows[0], large),
+                    )
+                )
         for (r, c), other in table.links:
             # Only a link that holds: inconsistent records (an exit before the entry) would
             # otherwise let the check reason from an equation no reader can use.
@@ -159,16 +173,51 @@ def _initial_bounds(marks, threshold) -> dict[CellId, tuple[float, float]]:
     }
 
 
-def _relevant(system: System, bounds) -> tuple[list, list]:
+def _relevant(system: System, bounds) -> tuple[list, list, list]:
     return (
         [(m, t) for m, t in system.equations if t in bounds or any(c in bounds for c in m)],
         [(a, b) for a, b in system.inequalities if a in bounds or b in bounds],
+        _pair_sums(system, bounds),
     )
+
+
+def _pair_sums(system: System, hidden) -> list[tuple[list[CellId], float, float]]:
+    """Bounds on sums that only the two columns together give (cells, lowest, highest).
+
+    With smaller <= larger per row, over the rows R whose larger cell is hidden: the smaller
+    cells in R add up to at most what the larger column leaves for R, and so the smaller cells
+    outside R to at least the rest of their total. Likewise over the rows whose smaller cell
+    is hidden. Interval propagation cannot see sums of several cells on its own."""
+    sums = []
+    for smaller, larger, small_total, large_total in system.column_pairs:
+        if small_total in hidden or large_total in hidden:
+            continue
+        t_small = system.values[small_total] or 0
+        t_large = system.values[large_total] or 0
+        for inside_cells, other_cells, t_inside, t_other, sign in (
+            (larger, smaller, t_large, t_small, 1),
+            (smaller, larger, t_small, t_large, -1),
+        ):
+            rows = [i for i, cell in enumerate(inside_cells) if cell in hidden]
+            if not rows:
+                continue
+            rest = [i for i in range(len(inside_cells)) if i not in rows]
+            # What the hidden cells of this column in R add up to (known from its total).
+            known = t_inside - sum(system.values[inside_cells[i]] or 0 for i in rest)
+            in_r = [other_cells[i] for i in rows]
+            out_r = [other_cells[i] for i in rest]
+            if sign > 0:  # smaller over R <= known; smaller outside R >= t_small - known
+                sums.append((in_r, 0, known))
+                sums.append((out_r, t_other - known, math.inf))
+            else:  # larger over R >= known; larger outside R <= t_large - known
+                sums.append((in_r, known, math.inf))
+                sums.append((out_r, 0, t_other - known))
+    return sums
 
 
 def _propagate(system: System, bounds: dict, relevant: tuple[list, list], rounds=200) -> bool:
     """Narrow `bounds` in place to a fixed point; False if no solution is left."""
-    equations, inequalities = relevant
+    equations, inequalities, sums = relevant
 
     def get(cell):
         if cell in bounds:
@@ -205,6 +254,19 @@ def _propagate(system: System, bounds: dict, relevant: tuple[list, list], rounds
                     changed |= narrow(cell, others_low, others_high)
             if any(low > high for low, high in (get(c) for c, _s in terms)):
                 return False
+        for cells, lowest, highest in sums:
+            lows = [get(cell)[0] for cell in cells]
+            highs = [get(cell)[1] for cell in cells]
+            low_sum, high_sum = _Sum(lows), _Sum(highs)
+            if low_sum.without(0) > highest or high_sum.without(0) < lowest:
+                return False
+            for i, cell in enumerate(cells):
+                if cell in bounds:
+                    changed |= narrow(
+                        cell,
+                        lowest - high_sum.without(highs[i]),
+                        highest - low_sum.without(lows[i]),
+                    )
         for a, b in inequalities:
             if a in bounds:
                 changed |= narrow(a, -math.inf, get(b)[1])
@@ -274,6 +336,7 @@ class _Index:
         return (
             [system.equations[i] for i in sorted(equations)],
             [system.inequalities[i] for i in sorted(inequalities)],
+            _pair_sums(system, marks),
         )
 
 

@@ -152,11 +152,11 @@ class PeriodForm(forms.Form):
 
 
 def _period_form(request: HttpRequest) -> PeriodForm:
-    data = request.GET if "kind" in request.GET else None
-    if request.method == "POST":
-        data = request.POST
-    if data is None:
-        data = {"kind": "jahr", "year": timezone.localdate().year}
+    data = request.POST if request.method == "POST" else request.GET
+    if "kind" not in data:
+        # No period chosen yet: the current year.
+        data = data.copy()
+        data.update({"kind": "jahr", "year": timezone.localdate().year})
     if "report_kind" not in data:
         # The first kind the user may make (the funder's, by default).
         kinds = allowed_kinds(request.user)
@@ -204,9 +204,7 @@ def report_index(request: HttpRequest) -> HttpResponse:
         if _is_large(form):
             context["large"] = True
         else:
-            report = build_report(
-                form.period, form.scope, request.user, kind=form.chosen_kind
-            )
+            report = build_report(form.period, form.scope, request.user, kind=form.chosen_kind)
             if not report.protected:
                 _log_kind(request, report.kind, AccessLog.Action.VIEW)
             charts = render_charts(report.tables, report.suppressed_text)

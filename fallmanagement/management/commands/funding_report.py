@@ -106,6 +106,4 @@ class Command(BaseCommand):
             language=EXPORT_LANGUAGE,
         )
         write_atomically(output, render_report(report, fmt))
-        self.stdout.write(
-            f"{report.kind_label} {period.label} ({fmt}) geschrieben: {output}"
-        )
+        self.stdout.write(f"{report.kind_label} {period.label} ({fmt}) geschrieben: {output}")
