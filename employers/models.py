@@ -2,9 +2,11 @@
 network partners (chambers, authorities, course providers, associations)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fallmanagement.models import GERMAN_COLLATION, KldbGroup
@@ -152,6 +154,15 @@ class Employer(models.Model):
                 condition=models.Q(is_active=True, state="aktiv"),
             ),
         ]
+
+    def clean(self):
+        super().clean()
+        # A running programme enters partners it has worked with for years: the date may lie
+        # in the past, but a partnership cannot have begun tomorrow.
+        if self.partner_since and self.partner_since > timezone.localdate():
+            raise ValidationError(
+                {"partner_since": _("„Aktiver Partner seit“ darf nicht in der Zukunft liegen.")}
+            )
 
     def __str__(self) -> str:
         return f"{self.name} ({self.city})" if self.city else self.name

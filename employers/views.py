@@ -300,7 +300,10 @@ def create(request: HttpRequest) -> HttpResponse:
                 employer.proposed_by = request.user
                 employer.proposed_on = today
             if employer.state == Employer.PartnershipState.ACTIVE:
-                employer.partner_since = today
+                # An existing partnership keeps its real start (the report's "active partners
+                # on the reference date" counts from it).
+                employer.partner_since = employer.partner_since or today
+                employer.state_since = employer.partner_since
             employer = _save_employer(request, form, [field_formset, contact_formset], create=True)
             if employer is not None:
                 messages.success(

@@ -15,13 +15,12 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from fallmanagement.models import IssuedReport, ReportKind
 from fallmanagement.pdf import render_pdf
 
 from .charts import render_charts
 from .figures import compute_report
 from .periods import Period
-from fallmanagement.models import IssuedReport, ReportKind
-
 from .suppression import SECONDARY_TEXT, suppressed_text
 
 # Documents for the funder are German (the PDF is tagged lang="de"), whatever the UI language.
