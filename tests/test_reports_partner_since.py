@@ -70,7 +70,7 @@ def test_a_malformed_date_is_a_form_error_not_a_500(admin_client_role, value):
     assert response.status_code == 400
 
 
-def test_the_rule_lives_in_the_model_for_every_form_and_import():
+def test_the_rule_lives_in_the_model_for_every_form_and_import(db):
     employer = EmployerFactory(partner_since=datetime.date(2019, 5, 1))
     employer.clean()  # the past is fine
     employer.partner_since = timezone.localdate() + datetime.timedelta(days=1)
