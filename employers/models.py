@@ -155,6 +155,9 @@ class Employer(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.city})" if self.city else self.name
+
     def clean(self):
         super().clean()
         # A running programme enters partners it has worked with for years: the date may lie
@@ -163,9 +166,6 @@ class Employer(models.Model):
             raise ValidationError(
                 {"partner_since": _("„Aktiver Partner seit“ darf nicht in der Zukunft liegen.")}
             )
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.city})" if self.city else self.name
 
     def allowed_states(self) -> list[str]:
         """The partnership states this employer may move to next."""
