@@ -126,24 +126,27 @@ def build_report(
     )
 
 
-def render_report_pdf(report: Report) -> bytes:
+def report_pdf_context(report: Report) -> dict:
+    """The PDF template's context (the charts are drawn into the tables' copies)."""
     charts = render_charts(report.tables, report.suppressed_text)
-    for table in report.tables:
-        table["chart_svg"] = charts.get(table["key"], {}).get("svg", "")
-        table["chart_note"] = charts.get(table["key"], {}).get("note", "")
-    try:
-        return render_pdf(
-            "pdf/report.html",
-            {
-                "programme": settings.PROGRAMME,
-                "report": report,
-                "sections": report.sections,
-            },
-        )
-    finally:
-        for table in report.tables:
-            table.pop("chart_svg", None)
-            table.pop("chart_note", None)
+    tables = [
+        {
+            **table,
+            "chart_svg": charts.get(table["key"], {}).get("svg", ""),
+            "chart_note": charts.get(table["key"], {}).get("note", ""),
+        }
+        for table in report.tables
+    ]
+    sections: list[dict] = []
+    for table in tables:
+        if not sections or sections[-1]["title"] != table["section"]:
+            sections.append({"title": table["section"], "tables": []})
+        sections[-1]["tables"].append(table)
+    return {"programme": settings.PROGRAMME, "report": report, "sections": sections}
+
+
+def render_report_pdf(report: Report) -> bytes:
+    return render_pdf("pdf/report.html", report_pdf_context(report))
 
 
 def render_report_csv(report: Report) -> bytes:
