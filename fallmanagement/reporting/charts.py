@@ -1,7 +1,8 @@
 """Server-rendered SVG charts (pygal), drawn from the published tables.
 
 Charts use the tables after the small-cell rule: a suppressed cell is never drawn with its
-real value but as a short hatched bar labelled "< 3" or "x" (so it cannot be mistaken for 0).
+real value but as a short grey bar with a dashed outline, labelled "< 3" or "x" (so it cannot
+be mistaken for 0; WeasyPrint draws no SVG patterns, so no hatching).
 All text is German (also pygal's "no data" text). The SVG carries no script (js=[]) and no XML
 declaration, so the same markup goes inline into the PDF and, base64-encoded as an <img>,
 into the page (the page's CSP would block the SVG's own <style> element inline).
@@ -16,14 +17,7 @@ from pygal.style import Style
 
 from .suppression import SUPPRESSED_TEXT
 
-HATCH_ID = "suppressed-hatch"
-HATCH = (
-    f'<pattern xmlns="http://www.w3.org/2000/svg" id="{HATCH_ID}" width="6" height="6" '
-    'patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
-    '<rect width="6" height="6" fill="#ffffff"/><line x1="0" y1="0" x2="0" y2="6" '
-    'stroke="#555555" stroke-width="3"/></pattern>'
-)
-HATCH_STYLE = f"fill: url(#{HATCH_ID}); stroke: #555555; stroke-width: 1"
+SUPPRESSED_STYLE = "fill: #e6e6e6; stroke: #333333; stroke-width: 1.5; stroke-dasharray: 4 3"
 
 STYLE = Style(
     background="white",
@@ -53,7 +47,6 @@ CONFIG = {
     "truncate_label": -1,
     "truncate_legend": -1,
     "explicit_size": True,
-    "defs": [HATCH],
 }
 
 
@@ -89,7 +82,7 @@ def _point(value, hidden: str | None, placeholder: float):
         return value
     return {
         "value": placeholder,
-        "style": HATCH_STYLE,
+        "style": SUPPRESSED_STYLE,
         "formatter": lambda _value, text=hidden: text,
         "label": _("gesperrt"),
     }
@@ -154,8 +147,8 @@ def render_charts(tables: list[dict], suppressed_text: str = SUPPRESSED_TEXT) ->
             "alt": _("Diagramm: %(title)s. Die Werte stehen in der Tabelle darunter.")
             % {"title": table["title"]},
             "note": _(
-                "Schraffierte Balken: gesperrte Werte („%(small)s“, „x“); ihre Länge sagt nichts "
-                "über den Wert."
+                "Graue, gestrichelt umrandete Balken: gesperrte Werte („%(small)s“, „x“); ihre "
+                "Länge sagt nichts über den Wert."
             )
             % {"small": suppressed_text},
         }
