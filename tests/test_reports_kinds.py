@@ -455,3 +455,14 @@ def test_the_same_target_twice_is_a_form_error(admin_client_role, targets):
             "target": "5", "note": ""}  # fmt: skip
     response = admin_client_role.post(TARGETS, data)
     assert response.status_code == 400
+
+
+def test_report_page_and_targets_page_in_english(reporter_client, admin_client_role, people):
+    for client in (reporter_client, admin_client_role):
+        client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = reporter_client.get(url("reports:index", **PUBLICATION)).text
+    assert "Kind of report" in page and "Report to the funder" in page
+    assert "Art des Berichts" not in page
+    targets_page = admin_client_role.get(reverse("reports:targets")).text
+    assert "Targets of the funding agreement" in targets_page
+    assert "Funding period from" in targets_page
