@@ -2,8 +2,9 @@
 footnote and in the definitions) and the SQL aggregate that computes it.
 
 Reports count everybody in the programme (or one caseworker's caseload), not what the
-requesting user may open: they are aggregates only, and `suppression.publish` applies the
-small-cell rule before anything leaves this package. No names, birthdates or free text are
+requesting user may open: they are aggregates only. A report for the funder is exact; for
+publication `suppression.protect_tables` protects the small cells across all tables (each
+table says which of its figures repeat another's: `links`) before anything leaves this package. No names, birthdates or free text are
 ever read here (only categories, dates compared in SQL, and counts).
 """
 
@@ -80,15 +81,9 @@ Q_BEGUN = Q(state__in=(Placement.State.RUNNING, Placement.State.COMPLETED)) | (
     & (Q(actual_start__isnull=False) | Q(actual_end__gte=F("planned_start")))
 )
 # Where the overview's figures stand (its rows), for the tables that break them down.
-OVERVIEW_ACTIVE, OVERVIEW_ENTRIES, OVERVIEW_EXITS = (
-    ("overview", 0, 0),
-    ("overview", 2, 0),
-    (
-        "overview",
-        3,
-        0,
-    ),
-)
+OVERVIEW_ACTIVE = ("overview", 0, 0)
+OVERVIEW_ENTRIES = ("overview", 2, 0)
+OVERVIEW_EXITS = ("overview", 3, 0)
 FOLLOW_ON_KINDS = (Placement.Kind.APPRENTICESHIP, Placement.Kind.EMPLOYMENT)
 
 
