@@ -4,8 +4,9 @@ footnote and in the definitions) and the SQL aggregate that computes it.
 Reports count everybody in the programme (or one caseworker's caseload), not what the
 requesting user may open: they are aggregates only. A report for the funder is exact; for
 publication `suppression.protect_tables` protects the small cells across all tables (each
-table says which of its figures repeat another's: `links`) before anything leaves this package. No names, birthdates or free text are
-ever read here (only categories, dates compared in SQL, and counts).
+table says which of its figures repeat another's: `links`) before anything leaves this
+package. No names, birthdates or free text are ever read here (only categories, dates compared
+in SQL, and counts).
 """
 
 import datetime
