@@ -59,7 +59,8 @@ def test_suppressed_values_are_visible_bars_with_their_marker():
         svg = render_charts([table("exit_reasons", rows, chart="exit_reasons")])
     text = svg["exit_reasons"]["svg"]
     assert ">&lt; 3<" in text and ">x<" in text  # printed on the bars
-    assert text.count("stroke-dasharray: 4 3") == 2  # two marked bars, not left out
+    assert text.count(">gesperrt<") == 2  # two grey bars (their tooltips), not left out
+    assert "#c8c8c8" in text
     assert "Umzug" in text and "Arbeit" in text
     assert "Sonstiges" not in text  # a real 0 has no bar
 
