@@ -218,3 +218,34 @@ def test_threshold_is_configurable():
 
 def texts_with(table: Table, marks) -> list:
     return [[cell["text"] for cell in row["cells"]] for row in publish(table, marks)["rows"]]
+
+
+def test_protection_looks_across_linked_columns_before_hiding_a_total():
+    # Six persons, one divers: the published entries (5 and 1) bound the active per row
+    # (entries <= active), so hiding the 5 active women alone leaves divers = 1. The entries
+    # cell beside it must go too, not the total the overview publishes.
+    overview = Table(
+        "overview",
+        "T",
+        "r",
+        "S",
+        ["n"],
+        [Row("active", [6], SINGLE), Row("entries", [6], SINGLE), Row("exits", [0], SINGLE)],
+    )
+    gender = Table(
+        "gender",
+        "T",
+        "r",
+        "S",
+        ["active", "entries", "exits"],
+        [
+            Row("weiblich", [5, 5, 0]),
+            Row("männlich", [0, 0, 0]),
+            Row("divers", [1, 1, 0]),
+            Row("Insgesamt", [6, 6, 0], TOTAL),
+        ],
+        leq_columns=[(1, 0), (2, 0)],
+        links=[((3, c), ("overview", c, 0)) for c in range(3)],
+    )
+    published = texts_with(gender, protect_tables([overview, gender]))
+    assert published == [["x", "x", "0"], ["0", "0", "0"], ["< 3", "< 3", "0"], ["6", "6", "0"]]

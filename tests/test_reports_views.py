@@ -22,7 +22,7 @@ from .factories import CaseNoteFactory, ParticipantFactory, PlacementFactory
 
 D = datetime.date
 YEAR_2025 = {"kind": "jahr", "year": "2025"}
-PUBLICATION = {"report_kind": "veroeffentlichung"}
+PUBLICATION = {**YEAR_2025, "report_kind": "veroeffentlichung"}
 INDEX = reverse("reports:index")
 
 
@@ -109,7 +109,7 @@ def test_only_administration_may_scope_to_a_caseworker(
     report = as_admin.context["report"]
     assert report.scope_label.startswith("Fallmanager:in")
     assert report.tables[0]["rows"][0]["cells"][0]["text"] == "1"  # for the funder: exact
-    published = admin_client_role.get(url("reports:index", **params, **PUBLICATION))
+    published = admin_client_role.get(url("reports:index", **{**params, **PUBLICATION}))
     overview = published.context["report"].tables[0]
     assert overview["rows"][0]["cells"][0]["text"] in ("< 3", "x")
 

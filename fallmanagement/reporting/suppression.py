@@ -384,12 +384,11 @@ def protect(system: System, threshold: int = DEFAULT_THRESHOLD) -> dict[CellId, 
     }
     marks = dict.fromkeys(primary, SMALL)
     index = _Index(system)
-    by_cell = index.equations
     # Hiding a cell or showing "< 3" as "x" only ever tells the reader less: a cell once
     # protected stays protected, so one pass over the small cells suffices.
     for cell in sorted(primary):
         while _is_exposed(system, index, marks, cell, threshold):
-            steps = _candidate_steps(system, marks, by_cell, cell)
+            steps = _candidate_steps(system, marks, index, cell)
             if not steps:  # cannot happen: a "< 3" can always be shown as "x"
                 raise AssertionError(f"no way to protect {cell}")
             # The first change (in order of cost) that protects the cell on its own; else the
@@ -409,11 +408,11 @@ def protect(system: System, threshold: int = DEFAULT_THRESHOLD) -> dict[CellId, 
 LOOKAHEAD = 12
 
 
-def _candidate_steps(system, marks, by_cell, start) -> list[tuple[CellId, str]]:
+def _candidate_steps(system, marks, index: "_Index", start) -> list[tuple[CellId, str]]:
     """Changes that may protect `start`, cheapest first: show a "< 3" total (then another
     small cell) as "x"; hide a 0; hide the smallest published count, nearest equations
     first; hide a figure that is published elsewhere."""
-    seen_equations: set[int] = set()
+    seen_equations: set[tuple[str, int]] = set()
     frontier, distance = [start], 0
     published: list[tuple] = []
     small_marked: list[tuple] = []
@@ -424,12 +423,17 @@ def _candidate_steps(system, marks, by_cell, start) -> list[tuple[CellId, str]]:
             if marks.get(cell) == SMALL:
                 is_total = system.kinds[cell] != COUNT
                 small_marked.append((not is_total, cell == start, distance, cell))
-            for index in by_cell.get(cell, []):
-                if index in seen_equations:
+            # Cells linked by an equation or by "smaller <= larger" (entries and active of a
+            # category): hiding either may be what protects the cell.
+            linked = [
+                ("eq", i, [*system.equations[i][0], system.equations[i][1]])
+                for i in index.equations.get(cell, [])
+            ] + [("leq", i, list(system.inequalities[i])) for i in index.inequalities.get(cell, [])]
+            for kind, i, cells in linked:
+                if (kind, i) in seen_equations:
                     continue
-                seen_equations.add(index)
-                members, total = system.equations[index]
-                for other in [*members, total]:
+                seen_equations.add((kind, i))
+                for other in cells:
                     if other in marks:
                         if other not in visited:
                             visited.add(other)
