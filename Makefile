@@ -140,6 +140,9 @@ test: lint ## ruff + pytest (Argumente: PYTEST_ARGS='-k foo -x')
 	echo "==> pytest $(PYTEST_ARGS)"
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+fuzz-reports: $(STAMP) ## lange Angriffsprobe auf den Schutz kleiner Fallzahlen (1000 Datensätze, ganzzahlig)
+	@$(PY) -m pytest tests/reports/test_attack.py -m fuzz -q $(PYTEST_ARGS)
+
 lint: $(STAMP) ## ruff check + ruff format --check + Importrichtung (import-linter)
 	@echo "==> ruff check"
 	$(RUFF) check .

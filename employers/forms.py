@@ -47,10 +47,17 @@ class EmployerForm(GermanBlankChoiceMixin, VersionedFormMixin, forms.ModelForm):
 
     class Meta:
         model = Employer
-        fields = EMPLOYER_FIELDS
+        fields = [*EMPLOYER_FIELDS, "partner_since"]
         widgets = {
             "transit_access": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 3}),
+            "partner_since": DATE_WIDGET,
+        }
+        help_texts = {
+            "partner_since": _(
+                "Seit wann der Betrieb aktiver Partner ist; auch früher als heute (bestehende "
+                "Partnerschaften), nicht in der Zukunft."
+            )
         }
 
     def clean(self):
@@ -83,7 +90,19 @@ class EmployerCreateForm(EmployerForm):
     """New employer by Administration: master data and the initial partnership state."""
 
     class Meta(EmployerForm.Meta):
-        fields = [*EMPLOYER_FIELDS, "state"]
+        fields = [*EMPLOYER_FIELDS, "state", "partner_since"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("partner_since")
+            and cleaned.get("state") != Employer.PartnershipState.ACTIVE
+        ):
+            self.add_error(
+                "partner_since",
+                _("„Aktiver Partner seit“ gilt nur für Betriebe mit der Partnerschaft „aktiv“."),
+            )
+        return cleaned
 
 
 class EmployerProposalForm(EmployerForm):

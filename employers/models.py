@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fallmanagement.core.auditing import record_history
@@ -171,6 +172,15 @@ class Employer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.city})" if self.city else self.name
+
+    def clean(self):
+        super().clean()
+        # A running programme enters partners it has worked with for years: the date may lie
+        # in the past, but a partnership cannot have begun tomorrow.
+        if self.partner_since and self.partner_since > timezone.localdate():
+            raise ValidationError(
+                {"partner_since": _("„Aktiver Partner seit“ darf nicht in der Zukunft liegen.")}
+            )
 
     def allowed_states(self) -> list[str]:
         """The partnership states this employer may move to next."""

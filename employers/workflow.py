@@ -31,7 +31,10 @@ def start_partnership(employer: Employer, *, proposed_by=None) -> None:
         employer.proposed_by = proposed_by
         employer.proposed_on = today
     if employer.state == S.ACTIVE:
-        employer.partner_since = today
+        # An existing partnership keeps its real start (the report's "active partners on the
+        # reference date" counts from it).
+        employer.partner_since = employer.partner_since or today
+        employer.state_since = employer.partner_since
 
 
 def change_date_errors(employer: Employer, day: datetime.date) -> list[str]:

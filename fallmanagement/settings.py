@@ -342,3 +342,12 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Which kinds of report each role may make ("foerdergeber": exact counts for the funder,
+# "veroeffentlichung": small cells protected). Both staff roles report to the funder.
+REPORT_KINDS_BY_ROLE = {
+    "Berichtswesen": ["foerdergeber", "veroeffentlichung"],
+    "Administration": ["foerdergeber", "veroeffentlichung"],
+}
+# Reports for publication hide person counts below this (1 and 2 with the default 3).
+REPORT_SMALL_CELL_THRESHOLD = int(os.environ.get("REPORT_SMALL_CELL_THRESHOLD", "3"))

@@ -17,8 +17,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from fallmanagement.imports.models import ImportKind, ImportRun
 from fallmanagement.reports.models import IssuedReport, ReportJob
 from placements.models import Document
+from tests.factories import (
+    EmployerFactory,
+    FollowUpFactory,
+    NetworkPartnerFactory,
+    PlacementFactory,
+)
 
-from .factories import EmployerFactory, FollowUpFactory, NetworkPartnerFactory, PlacementFactory
 from .offers.factories import ReferralFactory
 
 SKIPPED_PREFIXES = ("admin:", "set_language")
@@ -34,6 +39,8 @@ OWN_ACCOUNT = {
 }
 
 ADMINISTRATION_ONLY = {"participants:reassign", "participants:bulk_reassign"}
+# Funding targets are entered by Administration; Berichtswesen only sees them in the report.
+REPORT_TARGETS = {"reports:targets", "reports:target_edit", "reports:target_delete"}
 
 
 def _walk(patterns, namespace=""):
@@ -214,6 +221,8 @@ def test_reporting_sees_only_reports_start_and_account(reporter_client, world):
         if name == "reports:job_download":
             # The job has not finished yet: nothing to download.
             assert response.status_code == 404, (name, response.status_code)
+        elif name in REPORT_TARGETS:
+            assert response.status_code == 403, (name, response.status_code)
         elif name.startswith("reports:"):
             assert response.status_code < 400, (name, response.status_code)
         else:

@@ -1,7 +1,8 @@
 """Server-rendered SVG charts (pygal), drawn from the published tables.
 
-Charts use the tables after the small-cell rule: a suppressed cell is left out of the chart
-(no bar), never drawn with its real value. The SVG carries no script (js=[]) and no XML
+Charts use the tables after the small-cell rule: a suppressed cell is never drawn with its
+real value but as a short grey bar labelled "< 3" or "x" (so it cannot be mistaken for 0).
+All text is German (also pygal's "no data" text). The SVG carries no script (js=[]) and no XML
 declaration, so the same markup goes inline into the PDF and, base64-encoded as an <img>,
 into the page (the page's CSP would block the SVG's own <style> element inline).
 """
@@ -12,6 +13,8 @@ import re
 import pygal
 from django.utils.translation import gettext as _
 from pygal.style import Style
+
+from .suppression import SUPPRESSED_TEXT
 
 STYLE = Style(
     background="white",
@@ -44,6 +47,10 @@ CONFIG = {
 }
 
 
+def _config() -> dict:
+    return {**CONFIG, "no_data_text": _("Keine Daten im Zeitraum")}
+
+
 SCRIPT_RE = re.compile(r"<script\b.*?</script>|<script\b[^>]*/>", re.DOTALL | re.IGNORECASE)
 
 
@@ -52,13 +59,36 @@ def _clean(svg: str) -> str:
     return SCRIPT_RE.sub("", svg)
 
 
-def _values(table: dict, column: int) -> list[tuple[str, int | None]]:
-    """The breakdown cells of a column (no totals, subtotals or rates)."""
+def _values(table: dict, column: int) -> list[tuple[str, int | None, str | None]]:
+    """(label, value, text of a suppressed cell or None) of the breakdown cells of a column
+    (no totals, subtotals or rates)."""
     return [
-        (row["label"], row["cells"][column]["value"])
+        (
+            row["label"],
+            row["cells"][column]["value"],
+            row["cells"][column]["text"] if row["cells"][column]["suppressed"] else None,
+        )
         for row in table["rows"]
         if row["kind"] == "count"
     ]
+
+
+def _suppressed(hidden: str | None, placeholder: float):
+    """A suppressed cell: a short grey bar (its own series, so its colour comes from the
+    chart's stylesheet, which WeasyPrint applies too) that shows its text, not a value."""
+    if hidden is None:
+        return None
+    return {
+        "value": placeholder,
+        "formatter": lambda _value, text=hidden: text,
+        "label": _("gesperrt"),
+    }
+
+
+def _placeholder(values) -> float:
+    """Height of a suppressed bar: small beside the real ones, but visible."""
+    top = max([v for v in values if v] or [1])
+    return max(0.5, top / 12)
 
 
 def _integer_axis(values) -> dict:
@@ -69,25 +99,53 @@ def _integer_axis(values) -> dict:
     return {"range": (0, ticks[-1]), "y_labels": ticks}
 
 
+def _style(colors: tuple[str, ...]) -> Style:
+    style = Style(**{name: getattr(STYLE, name) for name in STYLE_FIELDS})
+    style.colors = colors
+    return style
+
+
+STYLE_FIELDS = (
+    "background", "plot_background", "foreground", "foreground_strong", "foreground_subtle",
+    "font_family", "label_font_size", "major_label_font_size", "legend_font_size",
+    "title_font_size", "value_font_size",
+)  # fmt: skip
+SUPPRESSED_COLOUR = "#c8c8c8"
+
+
 def months_chart(table: dict) -> str:
-    all_values = [v for c in range(len(table["columns"])) for _l, v in _values(table, c)]
-    chart = pygal.Bar(
-        **CONFIG, **_integer_axis(all_values), title=table["title"], x_label_rotation=0
-    )
-    chart.x_labels = [label for label, _v in _values(table, 0)]
-    for column, name in enumerate(table["columns"]):
-        chart.add(name, [value for _label, value in _values(table, column)])
+    all_values = [v for c in range(len(table["columns"])) for _l, v, _h in _values(table, c)]
+    placeholder = _placeholder(all_values)
+    columns = list(enumerate(table["columns"]))
+    hidden_columns = [(c, n) for c, n in columns if any(h for _l, _v, h in _values(table, c))]
+    colors = [*STYLE.colors[: len(columns)], *[SUPPRESSED_COLOUR] * len(hidden_columns)]
+    config = {**_config(), "style": _style(tuple(colors))}
+    chart = pygal.Bar(**config, **_integer_axis(all_values), title=table["title"])
+    chart.x_labels = [label for label, _v, _h in _values(table, 0)]
+    for column, name in columns:
+        chart.add(name, [None if h else v for _l, v, h in _values(table, column)])
+    for column, name in hidden_columns:
+        label = _("%(column)s (gesperrt)") % {"column": name}
+        chart.add(label, [_suppressed(h, placeholder) for _l, _v, h in _values(table, column)])
     return chart.render(is_unicode=True)
 
 
 def horizontal_chart(table: dict) -> str:
-    data = [(label, value) for label, value in _values(table, 0) if value]
-    config = {**CONFIG, "height": max(200, 60 + 38 * len(data)), "show_legend": False}
-    chart = pygal.HorizontalBar(
-        **config, **_integer_axis([v for _l, v in data]), title=table["title"]
+    data = [(label, v, h) for label, v, h in _values(table, 0) if v or h]
+    placeholder = _placeholder([v for _l, v, _h in data])
+    config = {
+        **_config(),
+        "style": _style((STYLE.colors[0], SUPPRESSED_COLOUR)),
+        "height": max(200, 60 + 38 * len(data)),
+        "show_legend": False,
+    }
+    # Stacked: the real and the suppressed series share one bar per row (one is always None).
+    chart = pygal.HorizontalStackedBar(
+        **config, **_integer_axis([v for _l, v, _h in data]), title=table["title"]
     )
-    chart.x_labels = [label[:60] for label, _v in data]
-    chart.add(table["columns"][0], [value for _label, value in data])
+    chart.x_labels = [label[:60] for label, _v, _h in data]
+    chart.add(table["columns"][0], [None if h else v for _l, v, h in data])
+    chart.add(_("gesperrt"), [_suppressed(h, placeholder) for _l, _v, h in data])
     return chart.render(is_unicode=True)
 
 
@@ -98,7 +156,7 @@ CHARTS = {
 }
 
 
-def render_charts(tables: list[dict]) -> dict[str, dict]:
+def render_charts(tables: list[dict], suppressed_text: str = SUPPRESSED_TEXT) -> dict[str, dict]:
     """{table key: {"svg": markup, "data_uri": ..., "alt": ...}} for tables with a chart."""
     charts = {}
     for table in tables:
@@ -111,6 +169,10 @@ def render_charts(tables: list[dict]) -> dict[str, dict]:
             "data_uri": "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode(),
             "alt": _("Diagramm: %(title)s. Die Werte stehen in der Tabelle darunter.")
             % {"title": table["title"]},
-            "note": _("Gesperrte Werte („< 3“, „x“) erscheinen im Diagramm nicht (kein Balken)."),
+            "note": _(
+                "Graue Balken mit „%(small)s“ oder „x“: gesperrte Werte; ihre Länge sagt nichts "
+                "über den Wert."
+            )
+            % {"small": suppressed_text},
         }
     return charts

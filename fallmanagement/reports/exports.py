@@ -5,6 +5,7 @@ Every export reads only the published tables, so the small-cell rule holds every
 """
 
 import csv
+import hashlib
 import io
 from dataclasses import dataclass, field
 
@@ -15,12 +16,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from fallmanagement.core.pdf import render_pdf
-from fallmanagement.reports.models import IssuedReport
+from fallmanagement.reports.models import IssuedReport, ReportKind
 
 from .charts import render_charts
 from .figures import compute_report
 from .periods import Period
-from .suppression import SECONDARY_TEXT, SUPPRESSED_TEXT
+from .suppression import SECONDARY_TEXT, suppressed_text
 
 # Documents for the funder are German (the PDF is tagged lang="de"), whatever the UI language.
 EXPORT_LANGUAGE = "de"
@@ -32,13 +33,46 @@ CONTENT_TYPES = {
 }
 
 
+def small_cell_threshold() -> int:
+    return getattr(settings, "REPORT_SMALL_CELL_THRESHOLD", 3)
+
+
 @dataclass
 class Report:
     period: Period
     scope_label: str
     created_by: str
     tables: list[dict]
+    kind: str = ReportKind.FUNDER
+    threshold: int = field(default_factory=small_cell_threshold)
     created_at: object = field(default_factory=timezone.localtime)
+
+    @property
+    def kind_label(self) -> str:
+        return str(ReportKind(self.kind).label)
+
+    @property
+    def protected(self) -> bool:
+        return self.kind == ReportKind.PUBLICATION
+
+    @property
+    def suppressed_text(self) -> str:
+        return suppressed_text(self.threshold)
+
+    @property
+    def legend(self) -> str:
+        """What the reader needs to know about the figures (printed on every export)."""
+        if not self.protected:
+            return _(
+                "Exakte Zahlen, wie im Zuwendungsbescheid gefordert. Nur für den Zuwendungsgeber "
+                "bestimmt, nicht zur Veröffentlichung."
+            )
+        return _(
+            "Zur Veröffentlichung: „%(small)s“ steht für 1 bis %(most)d Personen; „%(x)s“ für "
+            "ein gesperrtes Feld (auch eine kleine Zahl oder 0), damit kleine Zahlen nicht aus "
+            "Summen oder anderen Tabellen zurückgerechnet werden können. Summen, die an anderer "
+            "Stelle stehen, bleiben stehen."
+        ) % {"small": self.suppressed_text, "most": self.threshold - 1, "x": SECONDARY_TEXT}
 
     @property
     def sections(self) -> list[dict]:
@@ -51,7 +85,8 @@ class Report:
         return sections
 
     def filename(self, ext: str) -> str:
-        return f"foerderbericht_{self.period.start:%Y-%m-%d}_{self.period.end:%Y-%m-%d}.{ext}"
+        name = "foerderbericht" if not self.protected else "veroeffentlichung"
+        return f"{name}_{self.period.start:%Y-%m-%d}_{self.period.end:%Y-%m-%d}.{ext}"
 
 
 def scope_label(caseworker) -> str:
@@ -63,38 +98,55 @@ def scope_label(caseworker) -> str:
 
 
 def build_report(
-    period: Period, caseworker, created_by, *, progress=None, language: str | None = None
+    period: Period,
+    caseworker,
+    created_by,
+    *,
+    kind: str = ReportKind.FUNDER,
+    progress=None,
+    language: str | None = None,
 ) -> Report:
-    """Compute the report; `language` fixes the language of labels (exports: German)."""
+    """Compute the report; `language` fixes the language of labels (exports: German).
+    `created_by` is a user or a name (the command line)."""
     if language:
         with translation.override(language):
-            return build_report(period, caseworker, created_by, progress=progress)
+            return build_report(period, caseworker, created_by, kind=kind, progress=progress)
+    threshold = small_cell_threshold()
+    if not isinstance(created_by, str):
+        created_by = created_by.get_full_name() or created_by.get_username()
     return Report(
         period=period,
         scope_label=scope_label(caseworker),
-        created_by=created_by.get_full_name() or created_by.get_username(),
-        tables=compute_report(period, caseworker, progress=progress),
+        created_by=created_by,
+        tables=compute_report(
+            period, caseworker, kind=kind, threshold=threshold, progress=progress
+        ),
+        kind=kind,
+        threshold=threshold,
     )
 
 
+def report_pdf_context(report: Report) -> dict:
+    """The PDF template's context (the charts are drawn into the tables' copies)."""
+    charts = render_charts(report.tables, report.suppressed_text)
+    tables = [
+        {
+            **table,
+            "chart_svg": charts.get(table["key"], {}).get("svg", ""),
+            "chart_note": charts.get(table["key"], {}).get("note", ""),
+        }
+        for table in report.tables
+    ]
+    sections: list[dict] = []
+    for table in tables:
+        if not sections or sections[-1]["title"] != table["section"]:
+            sections.append({"title": table["section"], "tables": []})
+        sections[-1]["tables"].append(table)
+    return {"programme": settings.PROGRAMME, "report": report, "sections": sections}
+
+
 def render_report_pdf(report: Report) -> bytes:
-    charts = render_charts(report.tables)
-    for table in report.tables:
-        table["chart_svg"] = charts.get(table["key"], {}).get("svg", "")
-    try:
-        return render_pdf(
-            "pdf/report.html",
-            {
-                "programme": settings.PROGRAMME,
-                "report": report,
-                "sections": report.sections,
-                "suppressed_text": SUPPRESSED_TEXT,
-                "secondary_text": SECONDARY_TEXT,
-            },
-        )
-    finally:
-        for table in report.tables:
-            table.pop("chart_svg", None)
+    return render_pdf("pdf/report.html", report_pdf_context(report))
 
 
 def render_report_csv(report: Report) -> bytes:
@@ -102,19 +154,11 @@ def render_report_csv(report: Report) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([_("Förderbericht"), settings.PROGRAMME["name"]])
+    writer.writerow([_("Art des Berichts"), report.kind_label])
     writer.writerow([_("Zeitraum"), report.period.label])
     writer.writerow([_("Umfang"), report.scope_label])
     writer.writerow([_("Erstellt am"), f"{report.created_at:%d.%m.%Y %H:%M}"])
-    writer.writerow(
-        [
-            _("Hinweis"),
-            _(
-                "„%(small)s“: 1 oder 2 Personen; „%(x)s“: gesperrt, damit kleine Zahlen nicht "
-                "zurückgerechnet werden können."
-            )
-            % {"small": SUPPRESSED_TEXT, "x": SECONDARY_TEXT},
-        ]
-    )
+    writer.writerow([_("Hinweis"), report.legend])
     for table in report.tables:
         writer.writerow([])
         writer.writerow([table["title"]])
@@ -139,12 +183,12 @@ def render_report_xlsx(report: Report) -> bytes:
     for line in (
         (_("Förderbericht"), settings.PROGRAMME["name"]),
         (_("Zuwendungsgeber"), settings.PROGRAMME["funder"]),
+        (_("Art des Berichts"), report.kind_label),
         (_("Zeitraum"), report.period.label),
         (_("Umfang"), report.scope_label),
         (_("Erstellt am"), f"{report.created_at:%d.%m.%Y %H:%M}"),
         (_("Erstellt von"), report.created_by),
-        (SUPPRESSED_TEXT, _("1 oder 2 Personen")),
-        (SECONDARY_TEXT, _("gesperrt, damit kleine Zahlen nicht zurückgerechnet werden können")),
+        (_("Hinweis"), report.legend),
     ):
         info.append(list(line))
     bold = Font(bold=True)
@@ -187,9 +231,9 @@ def render_report(report: Report, fmt: str) -> bytes:
 
 def store_issued(report: Report, pdf: bytes, user):
     """Keep `report` and its PDF as issued (final, append-only)."""
-    import hashlib
 
     return IssuedReport.objects.create(
+        kind=report.kind,
         period_start=report.period.start,
         period_end=report.period.end,
         period_label=report.period.label,

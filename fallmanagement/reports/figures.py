@@ -2,9 +2,11 @@
 footnote and in the definitions) and the SQL aggregate that computes it.
 
 Reports count everybody in the programme (or one caseworker's caseload), not what the
-requesting user may open: they are aggregates only, and `suppression.publish` applies the
-small-cell rule before anything leaves this package. No names, birthdates or free text are
-ever read here (only categories, dates compared in SQL, and counts).
+requesting user may open: they are aggregates only. A report for the funder is exact; for
+publication `suppression.protect_tables` protects the small cells across all tables (each
+table says which of its figures repeat another's: `links`) before anything leaves this
+package. No names, birthdates or free text are ever read here (only categories, dates compared
+in SQL, and counts).
 """
 
 import datetime
@@ -41,6 +43,7 @@ from django_countries import countries
 
 from employers.models import Employer, EmployerField, NetworkPartner
 from fallmanagement.core.models import KldbArea
+from fallmanagement.reports.models import FundingTarget, ReportKind
 from offers.models import Offer, Referral
 from participants.models import (
     CaseNote,
@@ -55,6 +58,7 @@ from placements.models import Placement
 from .periods import Period, years_before
 from .suppression import (
     AVERAGE,
+    DEFAULT_THRESHOLD,
     PLAIN,
     RATE,
     SINGLE,
@@ -62,8 +66,8 @@ from .suppression import (
     TOTAL,
     Row,
     Table,
+    protect_tables,
     publish,
-    suppressed_cells,
 )
 
 UNSPECIFIED = gettext_lazy("ohne Angabe")
@@ -75,7 +79,17 @@ AGE_BANDS = (  # (key, label, minimum age at period end)
     ("18-29", gettext_lazy("18–29 Jahre"), 18),
     ("u18", gettext_lazy("unter 18 Jahre"), 0),
 )
-STARTED_STATES = (Placement.State.RUNNING, Placement.State.COMPLETED, Placement.State.ABORTED)
+# A placement has begun when it runs or ran to its end, or was aborted after it began: with
+# an actual start, or with a last day on or after the planned first day. Aborting records the
+# last day, so one cancelled before it began has a last day before its planned start.
+Q_BEGUN = Q(state__in=(Placement.State.RUNNING, Placement.State.COMPLETED)) | (
+    Q(state=Placement.State.ABORTED)
+    & (Q(actual_start__isnull=False) | Q(actual_end__gte=F("planned_start")))
+)
+# Where the overview's figures stand (its rows), for the tables that break them down.
+OVERVIEW_ACTIVE = ("overview", 0, 0)
+OVERVIEW_ENTRIES = ("overview", 2, 0)
+OVERVIEW_EXITS = ("overview", 3, 0)
 FOLLOW_ON_KINDS = (Placement.Kind.APPRENTICESHIP, Placement.Kind.EMPLOYMENT)
 
 
@@ -94,8 +108,12 @@ class Context:
     period: Period
     caseworker: object | None = None
     today: datetime.date | None = None
+    kind: str = ReportKind.FUNDER
+    threshold: int = DEFAULT_THRESHOLD
 
     def __post_init__(self):
+        # The tables built so far, by key (later figures refer to earlier ones).
+        self.tables: dict[str, Table] = {}
         self.today = self.today or timezone.localdate()
         self.start = self.period.start
         self.end = self.period.end
@@ -154,9 +172,12 @@ class Context:
 
     @property
     def started_placements(self) -> QuerySet:
-        return self.placements.filter(
-            state__in=STARTED_STATES, p_start__range=(self.start, self.end)
-        )
+        return self.placements.filter(Q_BEGUN, p_start__range=(self.start, self.end))
+
+    @property
+    def protected(self) -> bool:
+        """Small cells are protected (report for publication)."""
+        return self.kind == ReportKind.PUBLICATION
 
 
 @dataclass(frozen=True)
@@ -342,7 +363,20 @@ def _breakdown_table(fig: Figure, data: dict, categories) -> Table:
     if any(unknown):
         rows.append(Row(str(UNSPECIFIED), unknown))
     rows.append(Row(_("Insgesamt"), [sum(v[i] for v in data.values()) for i in range(3)], TOTAL))
-    return fig.table(BREAKDOWN_COLUMNS, rows)
+    return fig.table(BREAKDOWN_COLUMNS, rows, **_breakdown_links(len(rows) - 1))
+
+
+def _breakdown_links(total_row: int) -> dict:
+    """A breakdown of the active persons: its totals are the overview's figures, and in each
+    category entries and exits never exceed the active."""
+    return {
+        "links": [
+            ((total_row, 0), OVERVIEW_ACTIVE),
+            ((total_row, 1), OVERVIEW_ENTRIES),
+            ((total_row, 2), OVERVIEW_EXITS),
+        ],
+        "leq_columns": [(1, 0), (2, 0)],
+    }
 
 
 @figure(
@@ -390,9 +424,9 @@ def months(ctx: Context, fig: Figure) -> Table:
     exits = _counted(ctx, "exit_month", "all_exits")
     total = Row(_("Insgesamt"), [sum(entries.values()), sum(exits.values())], TOTAL)
     columns = [_("Eintritte"), _("Austritte")]
-    # The period's totals are published in the overview, so this table must protect its small
-    # cells without hiding its total: where months cannot, merge them (quarters, then halves).
-    for months_per_row in (1, 3, 6, 12):
+    # For publication: where many months would have to be hidden, merge them (quarters, then
+    # halves) so that more is published. The funder gets every month exactly.
+    for months_per_row in (1, 3, 6, 12) if ctx.protected else (1,):
         rows = []
         starts = ctx.period.month_starts()
         for i in range(0, len(starts), months_per_row):
@@ -406,9 +440,16 @@ def months(ctx: Context, fig: Figure) -> Table:
                     [sum(entries.get(m, 0) for m in chunk), sum(exits.get(m, 0) for m in chunk)],
                 )
             )
-        table = fig.table(columns, [*rows, total])
-        hidden = suppressed_cells(table)
-        if not any(r == len(rows) and total.values[c] >= 3 for r, c in hidden):
+        table = fig.table(
+            columns,
+            [*rows, total],
+            links=[((len(rows), 0), OVERVIEW_ENTRIES), ((len(rows), 1), OVERVIEW_EXITS)],
+        )
+        if not ctx.protected:
+            break
+        marks = protect_tables([ctx.tables["overview"], table], ctx.threshold)
+        hidden_months = {r for key, r, _c in marks if key == table.key}
+        if len(hidden_months) * 3 <= sum(1 for row in rows if any(row.values)):
             break
     return table
 
@@ -458,7 +499,7 @@ def country(ctx: Context, fig: Figure) -> Table:
     if "" in data:
         rows.append(Row(str(UNSPECIFIED), list(data[""])))
     rows.append(Row(_("Insgesamt"), [sum(v[i] for v in data.values()) for i in range(3)], TOTAL))
-    return fig.table(BREAKDOWN_COLUMNS, rows)
+    return fig.table(BREAKDOWN_COLUMNS, rows, **_breakdown_links(len(rows) - 1))
 
 
 @figure(
@@ -502,7 +543,12 @@ def german(ctx: Context, fig: Figure) -> Table:
     if at_entry.get("") or now.get(""):
         rows.append(Row(str(UNSPECIFIED), [at_entry.get("", 0), now.get("", 0)]))
     rows.append(Row(_("Insgesamt"), [sum(at_entry.values()), sum(now.values())], TOTAL))
-    return fig.table([_("bei Eintritt"), _("aktuell")], rows)
+    total_row = len(rows) - 1
+    return fig.table(
+        [_("bei Eintritt"), _("aktuell")],
+        rows,
+        links=[((total_row, 0), OVERVIEW_ACTIVE), ((total_row, 1), OVERVIEW_ACTIVE)],
+    )
 
 
 @figure(
@@ -548,6 +594,7 @@ def exit_reasons(ctx: Context, fig: Figure) -> Table:
             (other_rows, other_row),
             ([integrated_row, other_row], total_row),
         ],
+        links=[((total_row, 0), OVERVIEW_EXITS)],
     )
 
 
@@ -595,7 +642,9 @@ def whereabouts(ctx: Context, fig: Figure) -> Table:
     gettext_lazy("Begonnene Einsätze nach Art"),
     gettext_lazy(
         "Einsätze, deren (tatsächlicher, sonst geplanter) Beginn im Zeitraum liegt und die "
-        "begonnen haben (Stand läuft, beendet oder abgebrochen); Stand zum Erstellungsdatum."
+        "begonnen haben: Stand läuft oder beendet, oder abgebrochen nach dem Beginn "
+        "(tatsächlicher Beginn erfasst oder letzter Tag am oder nach dem geplanten Beginn). "
+        "Vor Beginn abgesagte Einsätze zählen nicht. Stand zum Erstellungsdatum."
     ),
 )
 def placement_kinds(ctx: Context, fig: Figure) -> Table:
@@ -637,7 +686,8 @@ def placement_fields(ctx: Context, fig: Figure) -> Table:
     if data.get(None):
         rows.append(Row(str(UNSPECIFIED), [data[None]]))
     rows.append(Row(_("Insgesamt"), [sum(data.values())], TOTAL))
-    return fig.table([_("Einsätze")], rows)
+    kinds_total = ("placement_kinds", len(Placement.Kind.choices), 0)
+    return fig.table([_("Einsätze")], rows, links=[((len(rows) - 1, 0), kinds_total)])
 
 
 @figure(
@@ -949,21 +999,112 @@ def caseload(ctx: Context, fig: Figure) -> Table:
     return fig.table([_("Wert")], rows)
 
 
+# Where each target's actual figure stands: (table key, row, column) or a function of the
+# context giving it (rows that depend on the data, such as one exit reason).
+def _exit_reason_cell(reason: str) -> Callable[[Context], tuple]:
+    def cell(ctx: Context) -> tuple:
+        keys = [key for key, _label in Participant.ExitReason.choices]
+        return ("exit_reasons", keys.index(reason), 0)
+
+    return cell
+
+
+def _exit_reasons_row(label_row: int) -> Callable[[Context], tuple]:
+    """A row after the reasons: 0 total, 1 integrated, 2 other, 3 rate."""
+
+    def cell(ctx: Context) -> tuple:
+        rows = ctx.tables["exit_reasons"].rows
+        first_after_reasons = next(i for i, row in enumerate(rows) if row.kind == TOTAL)
+        return ("exit_reasons", first_after_reasons + label_row, 0)
+
+    return cell
+
+
+M = FundingTarget.Metric
+TARGET_SOURCES: dict[str, Callable[[Context], tuple]] = {
+    M.PARTICIPANTS: lambda ctx: OVERVIEW_ACTIVE,
+    M.ENTRIES: lambda ctx: OVERVIEW_ENTRIES,
+    M.INTERNSHIPS: lambda ctx: (
+        "placement_kinds",
+        [k for k, _l in Placement.Kind.choices].index(Placement.Kind.INTERNSHIP),
+        0,
+    ),
+    M.PLACEMENTS: lambda ctx: ("placement_kinds", len(Placement.Kind.choices), 0),
+    M.EXITS_WORK: _exit_reason_cell(Participant.ExitReason.EMPLOYMENT),
+    M.EXITS_APPRENTICESHIP: _exit_reason_cell(Participant.ExitReason.APPRENTICESHIP),
+    M.EXITS_INTEGRATION: _exit_reasons_row(1),
+    M.INTEGRATION_RATE: _exit_reasons_row(3),
+    M.RECOGNITION: lambda ctx: ("recognition", 4, 0),
+    M.PARTNERS: lambda ctx: ("network", 0, 0),
+}
+
+
+@figure(
+    "targets",
+    gettext_lazy("Zielerreichung"),
+    gettext_lazy("Zielwerte laut Zuwendungsbescheid und Ist-Werte"),
+    gettext_lazy(
+        "Zielwerte: von der Programmkoordination erfasste Werte des Förderzeitraums, der den "
+        "Berichtszeitraum enthält. Ist: dieselbe Zahl wie in der jeweiligen Tabelle dieses "
+        "Berichts (nur für das gesamte Programm). Erfüllungsgrad: Ist geteilt durch Zielwert. "
+        "Liegt der Berichtszeitraum innerhalb eines längeren Förderzeitraums, ist der "
+        "Erfüllungsgrad ein Zwischenstand."
+    ),
+)
+def targets(ctx: Context, fig: Figure) -> Table:
+    chosen: dict[str, FundingTarget] = {}
+    if ctx.caseworker is None:
+        # The narrowest funding period that contains the report period, per metric.
+        for target in FundingTarget.objects.filter(
+            period_start__lte=ctx.start, period_end__gte=ctx.end
+        ).order_by("-period_start", "period_end"):
+            chosen.setdefault(target.metric, target)
+    rows, follows = [], []
+    for metric, label in FundingTarget.Metric.choices:
+        target = chosen.get(metric)
+        if target is None:
+            continue
+        key, r, c = TARGET_SOURCES[metric](ctx)
+        actual = ctx.tables[key].rows[r].values[c]
+        goal = float(target.target)
+        fulfilment = round(100 * actual / goal, 1) if actual is not None and goal else None
+        period = f"{target.period_start:%d.%m.%Y}–{target.period_end:%d.%m.%Y}"
+        rows.append(
+            Row(f"{label} ({period})", [_plain_number(target.target), actual, fulfilment], PLAIN)
+        )
+        # Actual and fulfilment are published exactly where their source cell is.
+        follows += [((len(rows) - 1, 1), (key, r, c)), ((len(rows) - 1, 2), (key, r, c))]
+    columns = [_("Zielwert"), _("Ist"), _("Erfüllungsgrad (%)")]
+    return fig.table(columns, rows, follows=follows)
+
+
+def _plain_number(value):
+    """A Decimal target as int where whole (12 not 12,0), else float (JSON, XLSX)."""
+    return int(value) if value == int(value) else float(value)
+
+
 def compute_tables(ctx: Context, progress: Callable[[int], None] | None = None) -> list[Table]:
-    tables = []
     for index, fig in enumerate(FIGURES, start=1):
-        tables.append(fig.build(ctx, fig))
+        ctx.tables[fig.key] = fig.build(ctx, fig)
         if progress:
             progress(int(100 * index / len(FIGURES)))
-    return tables
+    # The targets rest on the other figures but come first: they are what the funder asks
+    # (left out where none are entered for the period).
+    tables = [t for t in ctx.tables.values() if t.key != "targets" or t.rows]
+    return sorted(tables, key=lambda table: table.key != "targets")
 
 
 def compute_report(
     period: Period,
     caseworker=None,
     *,
+    kind: str = ReportKind.FUNDER,
+    threshold: int = DEFAULT_THRESHOLD,
     progress: Callable[[int], None] | None = None,
 ) -> list[dict]:
-    """All figures for `period`, published (small-cell rule applied), JSON-serialisable."""
-    ctx = Context(period, caseworker)
-    return [publish(table) for table in compute_tables(ctx, progress)]
+    """All figures for `period`, published, JSON-serialisable: exact for the funder, with the
+    small-cell rule applied across all tables for publication."""
+    ctx = Context(period, caseworker, kind=kind, threshold=threshold)
+    tables = compute_tables(ctx, progress)
+    marks = protect_tables(tables, threshold) if ctx.protected else {}
+    return [publish(table, marks, threshold) for table in tables]

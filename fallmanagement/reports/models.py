@@ -8,6 +8,15 @@ from django.utils.translation import gettext_lazy as _
 from fallmanagement.core.auditing import keep_append_only
 
 
+class ReportKind(models.TextChoices):
+    """Who a funding report is for; chosen when it is made and printed on it."""
+
+    # Exact counts, as the funding agreement requires; access-logged.
+    FUNDER = "foerdergeber", _("Bericht an den Fördergeber")
+    # City council, press, website: small cells protected (`reports.suppression`).
+    PUBLICATION = "veroeffentlichung", _("Veröffentlichung")
+
+
 class IssuedReport(models.Model):
     """A funding report issued as final: period, published figures and PDF, never changed.
 
@@ -31,6 +40,13 @@ class IssuedReport(models.Model):
         verbose_name=_("Ausgestellt von"),
     )
     issued_by_name = models.CharField(_("Ausgestellt von (Name)"), max_length=200)
+    # Reports issued before there were two kinds were published with small cells protected.
+    kind = models.CharField(
+        _("Art des Berichts"),
+        max_length=20,
+        choices=ReportKind.choices,
+        default=ReportKind.PUBLICATION,
+    )
 
     class Meta:
         ordering = ["-issued_at"]
@@ -78,6 +94,12 @@ class ReportJob(models.Model):
         verbose_name=_("Fallmanager:in"),
     )
     format = models.CharField(_("Format"), max_length=4, choices=Format.choices)
+    kind = models.CharField(
+        _("Art des Berichts"),
+        max_length=20,
+        choices=ReportKind.choices,
+        default=ReportKind.PUBLICATION,
+    )
     # Issue the report as final once built (large reports are issued in the background too).
     issue = models.BooleanField(_("endgültig ausstellen"), default=False)
     status = models.CharField(
@@ -103,6 +125,61 @@ class ReportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_label} {self.format} ({self.get_status_display()})"
+
+
+class FundingTarget(models.Model):
+    """A target value (Zielwert) of the funding agreement for one funding period, entered by
+    Administration; the report shows it beside the actual figure and the degree of fulfilment."""
+
+    class Metric(models.TextChoices):
+        PARTICIPANTS = "teilnehmende", _("Teilnehmende (aktiv im Zeitraum)")
+        ENTRIES = "eintritte", _("Eintritte")
+        INTERNSHIPS = "praktika", _("Begonnene Praktika")
+        PLACEMENTS = "einsaetze", _("Begonnene Einsätze (alle Arten)")
+        EXITS_WORK = "arbeit", _("Austritte in Arbeit")
+        EXITS_APPRENTICESHIP = "ausbildung", _("Austritte in Ausbildung")
+        EXITS_INTEGRATION = "integration", _("Austritte in Arbeit, Ausbildung oder EQ")
+        INTEGRATION_RATE = "quote", _("Integrationsquote (%)")
+        RECOGNITION = "anerkennung", _("Beantragte Anerkennungsverfahren")
+        PARTNERS = "partner", _("Aktive Partnerbetriebe am Stichtag")
+
+    period_start = models.DateField(_("Förderzeitraum von"))
+    period_end = models.DateField(_("Förderzeitraum bis"))
+    metric = models.CharField(_("Kennzahl"), max_length=20, choices=Metric.choices)
+    target = models.DecimalField(_("Zielwert"), max_digits=9, decimal_places=1)
+    note = models.CharField(
+        _("Fundstelle / Hinweis"),
+        max_length=200,
+        blank=True,
+        help_text=_("z. B. „Zuwendungsbescheid vom 15.01.2026, Nr. 3.2“"),
+    )
+
+    class Meta:
+        ordering = ["-period_start", "metric"]
+        verbose_name = _("Zielwert")
+        verbose_name_plural = _("Zielwerte")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "period_end", "metric"],
+                name="funding_target_one_per_metric_and_period",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="funding_target_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(target__gte=0), name="funding_target_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(metric="quote") | models.Q(target__lte=100),
+                name="funding_target_rate_at_most_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_metric_display()} {self.period_start:%d.%m.%Y}–{self.period_end:%d.%m.%Y}"
+        )
 
 
 # Issued reports are kept exactly as issued: the privacy app's database guard refuses any

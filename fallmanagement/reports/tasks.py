@@ -23,7 +23,12 @@ def build_report_job(job_id: int) -> None:
     try:
         period = Period(job.period_start, job.period_end, job.period_label)
         report = build_report(
-            period, job.scope_caseworker, job.owner, progress=progress, language=EXPORT_LANGUAGE
+            period,
+            job.scope_caseworker,
+            job.owner,
+            kind=job.kind,
+            progress=progress,
+            language=EXPORT_LANGUAGE,
         )
         content = render_report(report, job.format)
     except Exception as error:

@@ -15,4 +15,7 @@ urlpatterns = [
     path("auftraege/", views.job_start, name="job_start"),
     path("auftraege/<int:pk>/", views.job_detail, name="job"),
     path("auftraege/<int:pk>/download/", views.job_download, name="job_download"),
+    path("zielwerte/", views.targets, name="targets"),
+    path("zielwerte/<int:pk>/", views.targets, name="target_edit"),
+    path("zielwerte/<int:pk>/loeschen/", views.target_delete, name="target_delete"),
 ]

@@ -1,5 +1,7 @@
-"""Report page, exports, issued reports and background report jobs (Berichtswesen and
-Administration). Only Administration may scope a report to one caseworker."""
+"""Report page, exports, issued reports, background report jobs and funding targets
+(Berichtswesen and Administration). Only Administration may scope a report to one caseworker
+and enter targets; which kinds of report (funder / publication) a role may make is the
+setting REPORT_KINDS_BY_ROLE. Reports for the funder (exact counts) are access-logged."""
 
 from django import forms
 from django.conf import settings
@@ -16,15 +18,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fallmanagement.core.accesslog import AccessAction, log_access
-from fallmanagement.core.roles import Role, has_role, role_required
-from fallmanagement.reports.models import IssuedReport, ReportJob
+from fallmanagement.core.roles import Role, has_role, role_required, user_roles
+from fallmanagement.reports.models import FundingTarget, IssuedReport, ReportJob, ReportKind
 from fallmanagement.reports.tasks import build_report_job
 
 from .charts import render_charts
 from .exports import CONTENT_TYPES, EXPORT_LANGUAGE, build_report, render_report, store_issued
 from .figures import Context
 from .periods import Period
-from .suppression import SECONDARY_TEXT, SUPPRESSED_TEXT
 
 REPORT_ROLES = (Role.REPORTING, Role.ADMINISTRATION)
 FORMATS = tuple(CONTENT_TYPES)
@@ -36,6 +37,17 @@ def inline_max() -> int:
     return getattr(settings, "REPORT_INLINE_MAX", 5000)
 
 
+def allowed_kinds(user) -> list[str]:
+    """The kinds of report `user` may make (setting REPORT_KINDS_BY_ROLE), in ReportKind order."""
+    by_role = getattr(settings, "REPORT_KINDS_BY_ROLE", {})
+    allowed = {kind for role in user_roles(user) for kind in by_role.get(role, [])}
+    return [kind for kind in ReportKind.values if kind in allowed]
+
+
+def _log_kind(request: HttpRequest, kind: str, action: str, obj=None) -> None:
+    log_access(request, action, obj, object_type=f"report/{kind}")
+
+
 class PeriodForm(forms.Form):
     KIND_CHOICES = [
         ("jahr", gettext_lazy("Kalenderjahr")),
@@ -43,6 +55,14 @@ class PeriodForm(forms.Form):
         ("quartal", gettext_lazy("Quartal")),
         ("frei", gettext_lazy("Freier Zeitraum")),
     ]
+    report_kind = forms.ChoiceField(
+        label=gettext_lazy("Art des Berichts"),
+        choices=ReportKind.choices,
+        help_text=gettext_lazy(
+            "Bericht an den Fördergeber: exakte Zahlen, wie im Zuwendungsbescheid gefordert. "
+            "Veröffentlichung (Stadtverordnete, Presse, Website): kleine Fallzahlen geschützt."
+        ),
+    )
     kind = forms.ChoiceField(label=gettext_lazy("Zeitraum"), choices=KIND_CHOICES)
     year = forms.IntegerField(
         label=gettext_lazy("Jahr"), min_value=2000, max_value=2100, required=False
@@ -76,6 +96,8 @@ class PeriodForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        labels = dict(ReportKind.choices)
+        self.fields["report_kind"].choices = [(k, labels[k]) for k in allowed_kinds(user)]
         if has_role(user, Role.ADMINISTRATION):
             self.fields["caseworker"].queryset = (
                 get_user_model()
@@ -125,13 +147,22 @@ class PeriodForm(forms.Form):
     def scope(self):
         return self.cleaned_data.get("caseworker")
 
+    @property
+    def chosen_kind(self) -> str:
+        return self.cleaned_data["report_kind"]
+
 
 def _period_form(request: HttpRequest) -> PeriodForm:
-    data = request.GET if "kind" in request.GET else None
-    if request.method == "POST":
-        data = request.POST
-    if data is None:
-        data = {"kind": "jahr", "year": timezone.localdate().year}
+    data = request.POST if request.method == "POST" else request.GET
+    if "kind" not in data:
+        # No period chosen yet: the current year.
+        data = data.copy()
+        data.update({"kind": "jahr", "year": timezone.localdate().year})
+    if "report_kind" not in data:
+        # The first kind the user may make (the funder's, by default).
+        kinds = allowed_kinds(request.user)
+        data = data.copy()
+        data["report_kind"] = kinds[0] if kinds else ""
     return PeriodForm(data, user=request.user)
 
 
@@ -153,11 +184,16 @@ def report_index(request: HttpRequest) -> HttpResponse:
     form = _period_form(request)
     context = {
         "form": form,
-        "suppressed_text": SUPPRESSED_TEXT,
-        "secondary_text": SECONDARY_TEXT,
+        "can_edit_targets": has_role(request.user, Role.ADMINISTRATION),
         "issued": Paginator(
             IssuedReport.objects.only(
-                "pk", "period_label", "scope_label", "issued_at", "issued_by_name", "sha256"
+                "pk",
+                "kind",
+                "period_label",
+                "scope_label",
+                "issued_at",
+                "issued_by_name",
+                "sha256",
             ),
             25,
         ).get_page(request.GET.get("page")),
@@ -169,8 +205,10 @@ def report_index(request: HttpRequest) -> HttpResponse:
         if _is_large(form):
             context["large"] = True
         else:
-            report = build_report(form.period, form.scope, request.user)
-            charts = render_charts(report.tables)
+            report = build_report(form.period, form.scope, request.user, kind=form.chosen_kind)
+            if not report.protected:
+                _log_kind(request, report.kind, AccessAction.VIEW)
+            charts = render_charts(report.tables, report.suppressed_text)
             for section in report.sections:
                 for table in section["tables"]:
                     table["chart_data"] = charts.get(table["key"])
@@ -198,9 +236,11 @@ def report_export(request: HttpRequest, fmt: str) -> HttpResponse:
             _("Dieser Bericht ist groß und wird im Hintergrund erstellt."),
         )
         return redirect(f"{reverse('reports:index')}?{_query(form)}")
-    report = build_report(form.period, form.scope, request.user, language=EXPORT_LANGUAGE)
+    report = build_report(
+        form.period, form.scope, request.user, kind=form.chosen_kind, language=EXPORT_LANGUAGE
+    )
     content = render_report(report, fmt)
-    log_access(request, AccessAction.EXPORT, object_type="report")
+    _log_kind(request, report.kind, AccessAction.EXPORT)
     return _attachment(content, fmt, report.filename(fmt))
 
 
@@ -215,18 +255,26 @@ def report_issue(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "reports/issue_confirm.html",
-            {"form": form, "period": form.period, "scope": form.scope, "query": _query(form)},
+            {
+                "form": form,
+                "period": form.period,
+                "scope": form.scope,
+                "report_kind": ReportKind(form.chosen_kind).label,
+                "query": _query(form),
+            },
         )
     if _is_large(form):
         # Too large for a page view: issued by the background worker (see tasks).
         job = _start_job(request, form, "pdf", issue=True)
         messages.info(request, _("Der Bericht wird im Hintergrund erstellt und ausgestellt."))
         return redirect("reports:job", pk=job.pk)
-    report = build_report(form.period, form.scope, request.user, language=EXPORT_LANGUAGE)
+    report = build_report(
+        form.period, form.scope, request.user, kind=form.chosen_kind, language=EXPORT_LANGUAGE
+    )
     pdf = render_report(report, "pdf")
     with transaction.atomic():
         issued = store_issued(report, pdf, request.user)
-        log_access(request, AccessAction.PDF, issued, object_type="report")
+        _log_kind(request, issued.kind, AccessAction.PDF, issued)
     messages.success(
         request,
         _("Der Bericht „%(label)s“ ist ausgestellt und unveränderlich gespeichert.")
@@ -238,9 +286,10 @@ def report_issue(request: HttpRequest) -> HttpResponse:
 @role_required(*REPORT_ROLES)
 def issued_download(request: HttpRequest, pk: int) -> HttpResponse:
     issued = get_object_or_404(IssuedReport, pk=pk)
-    log_access(request, AccessAction.EXPORT, issued, object_type="report")
+    _log_kind(request, issued.kind, AccessAction.EXPORT, issued)
+    name = "foerderbericht" if issued.kind == ReportKind.FUNDER else "veroeffentlichung"
     filename = (
-        f"foerderbericht_{issued.period_start:%Y-%m-%d}_{issued.period_end:%Y-%m-%d}"
+        f"{name}_{issued.period_start:%Y-%m-%d}_{issued.period_end:%Y-%m-%d}"
         f"_ausgestellt_{issued.pk}.pdf"
     )
     return _attachment(bytes(issued.pdf), "pdf", filename)
@@ -250,9 +299,11 @@ def issued_download(request: HttpRequest, pk: int) -> HttpResponse:
 def issued_figures(request: HttpRequest, pk: int) -> JsonResponse:
     """The issued figures as data (JSON), exactly as reported."""
     issued = get_object_or_404(IssuedReport.objects.defer("pdf"), pk=pk)
-    log_access(request, AccessAction.EXPORT, issued, object_type="report")
+    _log_kind(request, issued.kind, AccessAction.EXPORT, issued)
     response = JsonResponse(
         {
+            "kind": issued.kind,
+            "kind_label": issued.get_kind_display(),
             "period": {
                 "start": issued.period_start.isoformat(),
                 "end": issued.period_end.isoformat(),
@@ -290,6 +341,7 @@ def _start_job(request: HttpRequest, form: PeriodForm, fmt: str, *, issue: bool 
         period_end=period.end,
         period_label=period.label,
         scope_caseworker=form.scope,
+        kind=form.chosen_kind,
         format=fmt,
         issue=issue,
     )
@@ -312,5 +364,63 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*REPORT_ROLES)
 def job_download(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(ReportJob, pk=pk, owner=request.user, status=ReportJob.Status.DONE)
-    log_access(request, AccessAction.EXPORT, job, object_type="report")
+    _log_kind(request, job.kind, AccessAction.EXPORT, job)
     return _attachment(bytes(job.result), job.format, job.filename)
+
+
+# --- Funding targets (Administration) ---------------------------------------------------------
+
+
+class FundingTargetForm(forms.ModelForm):
+    class Meta:
+        model = FundingTarget
+        fields = ["period_start", "period_end", "metric", "target", "note"]
+        widgets = {
+            "period_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "period_end": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", _("Das Ende darf nicht vor dem Beginn liegen."))
+        target = data.get("target")
+        if target is not None and target < 0:
+            self.add_error("target", _("Ein Zielwert kann nicht negativ sein."))
+        if (
+            target is not None
+            and data.get("metric") == FundingTarget.Metric.INTEGRATION_RATE
+            and target > 100
+        ):
+            self.add_error("target", _("Eine Quote kann höchstens 100 % betragen."))
+        return data
+
+
+@role_required(Role.ADMINISTRATION)
+def targets(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """List the funding targets; add one, or edit the one with `pk`."""
+    instance = get_object_or_404(FundingTarget, pk=pk) if pk is not None else None
+    form = FundingTargetForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Zielwert gespeichert."))
+        return redirect("reports:targets")
+    return render(
+        request,
+        "reports/targets.html",
+        {
+            "form": form,
+            "instance": instance,
+            "targets": Paginator(FundingTarget.objects.all(), 50).get_page(request.GET.get("page")),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@role_required(Role.ADMINISTRATION)
+@require_POST
+def target_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    get_object_or_404(FundingTarget, pk=pk).delete()
+    messages.success(request, _("Zielwert gelöscht."))
+    return redirect("reports:targets")

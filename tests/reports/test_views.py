@@ -22,6 +22,7 @@ from tests.factories import CaseNoteFactory, ParticipantFactory, PlacementFactor
 
 D = datetime.date
 YEAR_2025 = {"kind": "jahr", "year": "2025"}
+PUBLICATION = {**YEAR_2025, "report_kind": "veroeffentlichung"}
 INDEX = reverse("reports:index")
 
 
@@ -107,7 +108,10 @@ def test_only_administration_may_scope_to_a_caseworker(
     assert 'name="caseworker"' in as_admin.text
     report = as_admin.context["report"]
     assert report.scope_label.startswith("Fallmanager:in")
-    assert report.tables[0]["rows"][0]["cells"][0]["text"] == "< 3"
+    assert report.tables[0]["rows"][0]["cells"][0]["text"] == "1"  # for the funder: exact
+    published = admin_client_role.get(url("reports:index", **{**params, **PUBLICATION}))
+    overview = published.context["report"].tables[0]
+    assert overview["rows"][0]["cells"][0]["text"] in ("< 3", "x")
 
 
 def test_invalid_period_is_a_form_error_not_a_500(reporter_client):
@@ -161,7 +165,11 @@ def test_exports_are_logged(reporter_client, reporter, cohort, fmt):
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
     log = AccessLog.objects.get(user=reporter)
-    assert (log.action, log.object_type, log.participant_id) == ("export", "report", None)
+    assert (log.action, log.object_type, log.participant_id) == (
+        "export",
+        "report/foerdergeber",
+        None,
+    )
 
 
 def test_pdf_has_title_page_contents_figures_and_definitions(
@@ -205,7 +213,7 @@ def test_small_cells_are_suppressed_in_page_pdf_csv_and_xlsx(reporter_client, ca
     ParticipantFactory(
         caseworker=caseworker, entry_date=D(2025, 1, 5), gender=Participant.Gender.DIVERSE
     )
-    page = reporter_client.get(url("reports:index"))
+    page = reporter_client.get(url("reports:index", **PUBLICATION))
     gender = next(t for t in page.context["report"].tables if t["key"] == "gender")
     cells = {row["label"]: row["cells"][0]["text"] for row in gender["rows"]}
     assert cells == {
@@ -215,11 +223,13 @@ def test_small_cells_are_suppressed_in_page_pdf_csv_and_xlsx(reporter_client, ca
         "keine Angabe": "0",
         "Insgesamt": "6",
     }
-    assert "divers;< 3;< 3;0" in reporter_client.get(url("reports:export", "csv")).content.decode()
-    assert "weiblich;x;x;0" in reporter_client.get(url("reports:export", "csv")).content.decode()
-    pdf = pdf_text(reporter_client.get(url("reports:export", "pdf")).content)
+    csv = reporter_client.get(url("reports:export", "csv", **PUBLICATION)).content.decode()
+    assert "divers;< 3;< 3;0" in csv
+    assert "weiblich;x;x;0" in csv
+    pdf = pdf_text(reporter_client.get(url("reports:export", "pdf", **PUBLICATION)).content)
     assert "divers < 3 < 3 0" in pdf
-    workbook = load_workbook(io.BytesIO(reporter_client.get(url("reports:export", "xlsx")).content))
+    xlsx = reporter_client.get(url("reports:export", "xlsx", **PUBLICATION)).content
+    workbook = load_workbook(io.BytesIO(xlsx))
     gender_sheet = next(s for s in workbook.worksheets if "Geschlecht" in s.title)
     rows = {row[0]: row[1] for row in gender_sheet.iter_rows(values_only=True) if row}
     assert rows["divers"] == "< 3"
