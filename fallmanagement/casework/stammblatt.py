@@ -6,14 +6,15 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from fallmanagement.core.accesslog import AccessAction, log_access
+from fallmanagement.core.accesslog import AccessAction
 from fallmanagement.core.pdf import render_pdf
 from fallmanagement.core.roles import Role, role_required
 from participants.models import Goal, Participant
+from participants.queries import visible_participant
 from participants.workflow import intake_gaps
 from placements.models import Placement
 
-from .casefile import _participant, permit_warnings
+from .casefile import permit_warnings
 
 
 def stammblatt_context(participant: Participant) -> dict:
@@ -42,9 +43,10 @@ def stammblatt_context(participant: Participant) -> dict:
 
 @role_required(Role.CASEWORK, Role.ADMINISTRATION)
 def stammblatt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    participant = _participant(request, pk)
+    participant = visible_participant(
+        request, pk, select_related=("caseworker",), action=AccessAction.PDF
+    )
     pdf = render_pdf("pdf/stammblatt.html", stammblatt_context(participant))
-    log_access(request, AccessAction.PDF, participant)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="stammblatt-{participant.pk}.pdf"'
     return response
