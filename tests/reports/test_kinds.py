@@ -29,11 +29,11 @@ import io
 import numpy as np
 import pytest
 from django.urls import reverse
-from fallmanagement.gdpr import anonymise
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from scipy.optimize import linprog
 
+from fallmanagement.privacy.gdpr import anonymise
 from fallmanagement.privacy.models import AccessLog
 from fallmanagement.reports.models import FundingTarget, IssuedReport, ReportKind
 from participants.models import Participant

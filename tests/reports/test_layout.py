@@ -7,10 +7,10 @@ import re
 import pytest
 from django.template.loader import render_to_string
 from django.utils import translation
-from fallmanagement.pdf import STATIC_PREFIX, StaticOnlyURLFetcher
 from weasyprint import HTML
 from weasyprint.formatting_structure import boxes
 
+from fallmanagement.core.pdf import STATIC_PREFIX, StaticOnlyURLFetcher
 from fallmanagement.reports.charts import render_charts
 from fallmanagement.reports.exports import EXPORT_LANGUAGE, build_report, report_pdf_context
 from fallmanagement.reports.models import ReportKind

@@ -11,9 +11,8 @@ from django.utils import timezone
 from employers.models import Employer
 from fallmanagement.reports.figures import Context, compute_tables
 from fallmanagement.reports.periods import Period
+from tests.employers.test_forms import employer_data
 from tests.factories import EmployerFactory
-
-from .test_employers_forms import employer_data
 
 CREATE = reverse("employers:create")
 
