@@ -1,8 +1,14 @@
 """Admin for participants: Administration may reassign cases; personal data stays in the app."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from fallmanagement.core.locking import (
+    STALE_MESSAGE,
+    StaleObjectError,
+    VersionedFormMixin,
+    save_versioned,
+)
 from fallmanagement.core.rules import ModelRulesFormMixin
 
 from .forms import caseworkers
@@ -10,8 +16,22 @@ from .models import Participant
 from .workflow import revoke_share, share_case
 
 
-class ParticipantAdminForm(ModelRulesFormMixin, forms.ModelForm):
-    """The case's rules (Participant.clean) hold here too; their errors show on top."""
+class ParticipantAdminForm(ModelRulesFormMixin, VersionedFormMixin, forms.ModelForm):
+    """The case's rules (Participant.clean) hold here too; their errors show on top. The
+    optimistic lock too: a case changed since the form was opened is not overwritten."""
+
+    def clean(self):
+        data = super().clean()
+        loaded = data.get("version")
+        if self.instance.pk and loaded is not None:
+            current = (
+                type(self.instance)
+                .objects.filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+            )
+            if current.first() != loaded:
+                raise forms.ValidationError(STALE_MESSAGE)
+        return data
 
     class Meta:
         model = Participant
@@ -39,6 +59,12 @@ class ParticipantAdmin(admin.ModelAdmin):
         if db_field.name == "shared_with":
             kwargs["queryset"] = caseworkers()
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            save_versioned(form, commit_m2m=False)
+        except StaleObjectError:  # changed between the form's check and the save
+            messages.error(request, STALE_MESSAGE)
 
     def save_related(self, request, form, formsets, change):
         # Sharing goes through the workflow, so it is recorded like in the app.

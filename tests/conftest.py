@@ -14,6 +14,16 @@ from fallmanagement.core.roles import Role
 from .factories import ParticipantFactory, make_user
 
 
+def pytest_collection_modifyitems(config, items):
+    """The long generated-data runs belong to `make fuzz` / `make fuzz-reports` (-m fuzz),
+    not to every test run."""
+    if "fuzz" not in (config.option.markexpr or ""):
+        skip = pytest.mark.skip(reason="lange Prüfung mit erzeugten Daten: make fuzz")
+        for item in items:
+            if item.get_closest_marker("fuzz"):
+                item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _german_by_default():
     """Every test starts in German, whatever language an earlier test left active."""

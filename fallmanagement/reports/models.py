@@ -153,6 +153,7 @@ class FundingTarget(models.Model):
         blank=True,
         help_text=_("z. B. „Zuwendungsbescheid vom 15.01.2026, Nr. 3.2“"),
     )
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["-period_start", "metric"]

@@ -18,6 +18,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from fallmanagement.core.accesslog import AccessAction, log_access
+from fallmanagement.core.locking import (
+    StaleObjectError,
+    VersionedFormMixin,
+    handle_stale,
+    save_versioned,
+)
 from fallmanagement.core.roles import Role, has_role, role_required, user_roles
 from fallmanagement.reports.models import FundingTarget, IssuedReport, ReportJob, ReportKind
 from fallmanagement.reports.tasks import build_report_job
@@ -371,7 +377,7 @@ def job_download(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Funding targets (Administration) ---------------------------------------------------------
 
 
-class FundingTargetForm(forms.ModelForm):
+class FundingTargetForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = FundingTarget
         fields = ["period_start", "period_end", "metric", "target", "note"]
@@ -403,9 +409,13 @@ def targets(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     instance = get_object_or_404(FundingTarget, pk=pk) if pk is not None else None
     form = FundingTargetForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Zielwert gespeichert."))
-        return redirect("reports:targets")
+        try:
+            save_versioned(form)
+        except StaleObjectError:
+            handle_stale(form)
+        else:
+            messages.success(request, _("Zielwert gespeichert."))
+            return redirect("reports:targets")
     return render(
         request,
         "reports/targets.html",

@@ -21,7 +21,8 @@ from django.urls import reverse
 
 from fallmanagement.core.locking import VersionedFormMixin
 from fallmanagement.core.roles import Role
-from placements.models import Assessment, Placement
+from fallmanagement.imports.models import ImportKind, ImportRun
+from placements.models import Assessment, Document, Placement
 from tests.factories import (
     EmployerFactory,
     FollowUpFactory,
@@ -29,11 +30,12 @@ from tests.factories import (
     PlacementFactory,
     make_user,
 )
+from tests.offers.factories import ReferralFactory
 from tests.test_url_access_matrix import _kwargs, all_url_names
 
 pytestmark = pytest.mark.django_db
 
-OUR_PACKAGES = ("fallmanagement", "employers", "participants", "placements")
+OUR_PACKAGES = ("fallmanagement", "employers", "participants", "placements", "offers")
 
 # Forms that only ever create a row: a new row cannot be overwritten by a concurrent save.
 CREATE_ONLY = {
@@ -42,6 +44,9 @@ CREATE_ONLY = {
     "participants.casefile_forms.FollowUpForm": "a follow-up is added; done is a separate form",
     "placements.forms.CheckInForm": "a check-in is added, never edited",
     "employers.forms.EmployerContactForm": "a contact-history entry is added, never edited",
+    "placements.forms.DocumentForm": "a document is uploaded, never edited",
+    "offers.forms.ReferralForm": "a referral is created; its steps are versioned forms",
+    "offers.forms.OneOffOfferForm": "a one-off offer is created with its referral",
 }
 # Rows edited only inside the form of their parent, in the transaction that checks the
 # parent's version first (a stale parent aborts before any child row is written).
@@ -130,6 +135,7 @@ def world(caseworker, participant):
         actual_start=datetime.date(2026, 3, 2),
         actual_end=datetime.date(2026, 3, 27),
     )
+    referral = ReferralFactory(participant=participant)
     Assessment.objects.create(
         placement=placement,
         recorded_by=caseworker,
@@ -148,6 +154,25 @@ def world(caseworker, participant):
         "recognition": participant.recognitions.create(reference_profession="Koch"),
         "report": None,
         "job": None,
+        "referral": referral,
+        "offer": referral.offer,
+        "note": participant.notes.create(
+            date=datetime.date(2026, 1, 5), contact_kind="telefon", text="Anruf", author=caseworker
+        ),
+        "document": Document.objects.create(
+            participant=participant,
+            kind=Document.Kind.OTHER,
+            file="dokumente/0123456789abcdef0123456789abcdef",
+            original_name="a.pdf",
+            content_type="application/pdf",
+            size=1,
+        ),
+        "import_run": ImportRun.objects.create(
+            kind=ImportKind.PARTICIPANTS,
+            filename="liste.csv",
+            content=b"Nachname;Vorname\r\nHaddad;Rana\r\n",
+            started_by=caseworker,
+        ),
     }
 
 

@@ -81,7 +81,7 @@ def test_a_missing_directory_is_a_clear_error(people, tmp_path):
 
 
 def test_a_failed_run_leaves_the_old_file_and_no_half_written_one(people, tmp_path, monkeypatch):
-    from fallmanagement.management.commands import funding_report
+    from fallmanagement.reports.management.commands import funding_report
 
     out = tmp_path / "bericht.csv"
     out.write_bytes(b"der alte Bericht")
