@@ -142,3 +142,34 @@ class PlacementFactory(factory.django.DjangoModelFactory):
         lambda o: o.planned_start - datetime.timedelta(7)
     )
     created_by = factory.LazyAttribute(lambda o: o.participant.caseworker)
+
+
+def case_extras(participant, user) -> dict:
+    """The objects of a case (and one import run) that the URL walks need for their <pk>s
+    besides participant, placement, employer …: referral and offer, note, document."""
+    from fallmanagement.imports.models import ImportKind, ImportRun
+    from placements.models import Document
+    from tests.offers.factories import ReferralFactory
+
+    referral = ReferralFactory(participant=participant)
+    return {
+        "referral": referral,
+        "offer": referral.offer,
+        "note": participant.notes.create(
+            date=datetime.date(2026, 1, 5), contact_kind="telefon", text="Anruf", author=user
+        ),
+        "document": Document.objects.create(
+            participant=participant,
+            kind=Document.Kind.OTHER,
+            file="dokumente/0123456789abcdef0123456789abcdef",
+            original_name="a.pdf",
+            content_type="application/pdf",
+            size=1,
+        ),
+        "import_run": ImportRun.objects.create(
+            kind=ImportKind.PARTICIPANTS,
+            filename="liste.csv",
+            content=b"Nachname;Vorname\r\nHaddad;Rana\r\n",
+            started_by=user,
+        ),
+    }

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.roles import Role, role_required
 from offers.models import Referral
 from participants.models import CaseNote, FollowUp, Participant
@@ -246,8 +247,11 @@ def full_list(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def _week_followup(request: HttpRequest, pk: int) -> FollowUp:
+    """A follow-up of the user's open cases (else 404); its row shows case data: logged."""
     queryset = FollowUp.objects.filter(participant__in=_open_cases(request.user))
-    return get_object_or_404(queryset.select_related("participant"), pk=pk)
+    followup = get_object_or_404(queryset.select_related("participant"), pk=pk)
+    log_access(request, AccessAction.VIEW, followup)
+    return followup
 
 
 @role_required(Role.CASEWORK)

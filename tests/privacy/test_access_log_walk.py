@@ -21,6 +21,7 @@ from tests.factories import (
     NetworkPartnerFactory,
     ParticipantFactory,
     PlacementFactory,
+    case_extras,
 )
 from tests.participants.test_need_to_know import _leaks
 from tests.test_url_access_matrix import _kwargs, all_url_names
@@ -67,6 +68,7 @@ def world(caseworker):
         ),
         "report": None,
         "job": None,
+        **case_extras(participant, caseworker),
     }
 
 
