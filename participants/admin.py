@@ -64,9 +64,12 @@ class ParticipantAdmin(admin.ModelAdmin):
         try:
             save_versioned(form, commit_m2m=False)
         except StaleObjectError:  # changed between the form's check and the save
+            form.stale = True
             messages.error(request, STALE_MESSAGE)
 
     def save_related(self, request, form, formsets, change):
+        if getattr(form, "stale", False):
+            return  # the case was not saved: nor is its sharing (no half-written change)
         # Sharing goes through the workflow, so it is recorded like in the app.
         participant = form.instance
         before = set(participant.shared_with.all())

@@ -9,7 +9,7 @@ django-pghistory installs a PostgreSQL trigger that copies the row into an event
 
 Append-only: the event tables, the access log and the security log refuse UPDATE and DELETE
 with a trigger (pgtrigger, below, and one no session of the application role can lift, see
-fallmanagement/dbroles.py). Only the database function behind
+fallmanagement/privacy/dbroles.py). Only the database function behind
 `dbroles.prune_participant_history` (retention and erasure) removes rows.
 """
 
@@ -97,10 +97,6 @@ def protect_logs(access_log: type[models.Model], security_event: type[models.Mod
     pgtrigger.register(
         pgtrigger.Protect(name=APPEND_ONLY, operation=pgtrigger.Update | pgtrigger.Delete),
     )(security_event)
-
-
-def tracked_models() -> tuple[type[models.Model], ...]:
-    return history_models()
 
 
 def event_model(model: type[models.Model]) -> type[models.Model]:
