@@ -10,6 +10,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -90,6 +91,30 @@ def exit_date_errors(participant: Participant, on: datetime.date) -> list[str]:
                 "entry": participant.entry_date.strftime("%d.%m.%Y"),
             }
         )
+    # An internship or trial work that begins after the exit would belong to a closed case
+    # (the same rule as placements' "internship_for_closed_case" check; one cancelled before
+    # it began does not count). Through the reverse relation: participants does not import
+    # placements.
+    if participant.pk is not None:
+        later = (
+            participant.placements.filter(
+                kind__in=("orientierungspraktikum", "probebeschaeftigung")
+            )
+            .exclude(state="abgebrochen", actual_start__isnull=True)
+            .filter(Q(actual_start__gt=on) | Q(actual_start__isnull=True, planned_start__gt=on))
+            .order_by("planned_start")
+            .values_list("planned_start", flat=True)
+            .first()
+        )
+        if later is not None:
+            problems.append(
+                _(
+                    "Ein Praktikum bzw. eine Probebeschäftigung beginnt nach dem Austritt "
+                    "(%(start)s): bitte den Einsatz vorher abbrechen oder das Austrittsdatum "
+                    "anpassen."
+                )
+                % {"start": later.strftime("%d.%m.%Y")}
+            )
     return problems
 
 

@@ -365,3 +365,38 @@ def _form(*, employer, start, end) -> dict:
         "planned_end": end.isoformat(),
         "legal_basis": Placement.LegalBasis.MILOG,
     }
+
+
+def test_exit_before_a_planned_internship_is_refused(caseworker_client, caseworker):
+    """Found by the state machine: plan an internship from day -30, then close the case on
+    day -60 – the internship would belong to a closed case."""
+    participant = ParticipantFactory(caseworker=caseworker, entry_date=days(-150))
+    placement = PlacementFactory(
+        participant=participant, planned_start=days(-30), planned_end=days(-30)
+    )
+    response = caseworker_client.post(
+        reverse("participants:status_change", args=[participant.pk]),
+        {
+            "status-to_status": Participant.Status.CLOSED,
+            "status-on": days(-60).isoformat(),
+            "status-exit_reason": Participant.ExitReason.EMPLOYMENT,
+            "status-reason": "",
+        },
+    )
+    assert response.status_code == 422
+    assert "beginnt nach dem Austritt" in response.content.decode()
+    participant.refresh_from_db()
+    assert participant.status != Participant.Status.CLOSED
+    # Cancelled before it began, it no longer stands in the way.
+    Placement.objects.filter(pk=placement.pk).update(state=Placement.State.ABORTED)
+    response = caseworker_client.post(
+        reverse("participants:status_change", args=[participant.pk]),
+        {
+            "status-to_status": Participant.Status.CLOSED,
+            "status-on": days(-60).isoformat(),
+            "status-exit_reason": Participant.ExitReason.MOVED,
+            "status-reason": "",
+        },
+    )
+    participant.refresh_from_db()
+    assert participant.status == Participant.Status.CLOSED
