@@ -121,9 +121,9 @@ class PlacementForm(
         # Choosing the employer fills the supervisor list with its contact persons (htmx).
         field.widget.attrs.update(
             {
-                "hx-get": reverse("employers:contact_choices"),
-                "hx-trigger": "change",
-                "hx-target": "#id_supervisor",
+                "data-hx-get": reverse("employers:contact_choices"),
+                "data-hx-trigger": "change",
+                "data-hx-target": "#id_supervisor",
                 "aria-controls": "id_supervisor",
             }
         )

@@ -153,7 +153,7 @@ class _QueryNames(HTMLParser):
             self._in_get_form = (a.get("method") or "get").lower() == "get"
         elif tag in ("input", "select", "textarea") and self._in_get_form and a.get("name"):
             self.names.add(a["name"])
-        href = a.get("href") or a.get("hx-get") or ""
+        href = a.get("href") or a.get("data-hx-get") or ""
         if "?" in href:
             self.names |= {k for k, _v in parse_qsl(urlsplit(href).query, keep_blank_values=True)}
 

@@ -100,8 +100,9 @@ class SearchSelect(forms.Select):
         search = format_html(
             '<input type="search" id="{id}_q" name="{name}_q" class="form-control mb-1" '
             'autocomplete="off" aria-label="{label}" placeholder="{label}" '
-            'aria-controls="{id}" hx-get="{url}" hx-target="#{id}" hx-include="#{id}" '
-            'hx-trigger="input changed delay:300ms, search">',
+            'aria-controls="{id}" data-hx-get="{url}" data-hx-target="#{id}" '
+            'data-hx-include="#{id}" '
+            'data-hx-trigger="input changed delay:300ms, search">',
             id=select_id,
             name=name,
             label=self.search_label,
@@ -147,9 +148,9 @@ def kldb_occupation_field(form, group_field: str = "kldb_group", field: str = "k
     occupation_id = form.add_prefix(field)
     form.fields[group_field].widget.attrs.update(
         {
-            "hx-get": reverse("kldb_options"),
-            "hx-trigger": "change",
-            "hx-target": f"#id_{occupation_id}",
+            "data-hx-get": reverse("kldb_options"),
+            "data-hx-trigger": "change",
+            "data-hx-target": f"#id_{occupation_id}",
             "aria-controls": f"id_{occupation_id}",
         }
     )

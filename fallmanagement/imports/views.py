@@ -179,7 +179,8 @@ BULK_MAX_ROWS = 200
 @require_http_methods(["GET", "POST"])
 def bulk_reassign(request: HttpRequest) -> HttpResponse:
     """Filter the cases, tick them, name the new caseworker and the reason (Administration)."""
-    filters = ReassignFilterForm(request.GET or None)
+    # Own ids: the filter and the form below both have a "caseworker" field.
+    filters = ReassignFilterForm(request.GET or None, auto_id="filter_%s")
     cases = Participant.objects.visible_to(request.user).select_related("caseworker")
     if filters.is_valid():
         if filters.cleaned_data["caseworker"]:

@@ -260,8 +260,8 @@ def test_choosing_the_employer_fills_the_supervisor_list(caseworker_client, part
     ContactPersonFactory(employer=EmployerFactory(), name="Anderer Betrieb")
     page = caseworker_client.get(reverse("placements:create")).content.decode()
     select = re.search(r'<select name="employer".*?>', page).group(0)
-    assert f'hx-get="{reverse("employers:contact_choices")}"' in select
-    assert 'hx-target="#id_supervisor"' in select
+    assert f'data-hx-get="{reverse("employers:contact_choices")}"' in select
+    assert 'data-hx-target="#id_supervisor"' in select
 
     options = caseworker_client.get(
         reverse("employers:contact_choices"), {"employer": employer.pk}

@@ -373,7 +373,7 @@ def test_background_job_runs_and_only_its_owner_downloads(
     partial = reporter_client.get(reverse("reports:job", args=[job.pk]), HTTP_HX_REQUEST="true")
     assert "<html" not in partial.text
     assert 'id="job-status"' in partial.text
-    assert "hx-trigger" not in partial.text  # finished: no more polling
+    assert "data-hx-trigger" not in partial.text  # finished: no more polling
 
     download = reporter_client.get(reverse("reports:job_download", args=[job.pk]))
     assert download.status_code == 200
@@ -436,7 +436,7 @@ def test_running_job_status_polls_and_shows_progress(reporter_client, reporter):
         progress=40,
     )
     partial = reporter_client.get(reverse("reports:job", args=[job.pk]), HTTP_HX_REQUEST="true")
-    assert 'hx-trigger="every 2s"' in partial.text
+    assert 'data-hx-trigger="every 2s"' in partial.text
     assert 'value="40"' in partial.text
     assert reporter_client.get(reverse("reports:job_download", args=[job.pk])).status_code == 404
 
