@@ -127,17 +127,10 @@ class NoteCorrectionForm(VersionedFormMixin, forms.ModelForm):
         widgets = {"text": forms.Textarea(attrs={"rows": 6})}
 
 
-class NoteAddendumForm(VersionedFormMixin, forms.ModelForm):
-    """Later the author adds an addendum; the original text stays as written."""
+class NoteAddendumForm(forms.Form):
+    """Later the author adds an addendum (one more each time); the original text stays."""
 
-    class Meta:
-        model = CaseNote
-        fields = ["addendum"]
-        widgets = {"addendum": forms.Textarea(attrs={"rows": 4})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["addendum"].required = True
+    addendum = forms.CharField(label=_("Nachtrag"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class GoalForm(forms.ModelForm):

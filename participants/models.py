@@ -560,10 +560,8 @@ class CaseNote(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # Corrections keep history: the author corrects the text on the day it was written
-    # (corrected_at), later only adds an addendum (Nachtrag); the audit trail keeps old texts.
+    # (corrected_at), later only adds addenda (NoteAddendum); the audit trail keeps old texts.
     corrected_at = models.DateTimeField(_("Korrigiert am"), null=True, blank=True)
-    addendum = models.TextField(_("Nachtrag"), blank=True)
-    addendum_at = models.DateTimeField(_("Nachtrag am"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
@@ -574,6 +572,32 @@ class CaseNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_contact_kind_display()} {self.date:%d.%m.%Y}"
+
+
+class NoteAddendum(models.Model):
+    """A later addendum (Nachtrag) to a note, any number of them: the note's text stays as
+    written (rule: participants.workflow.add_note_addendum)."""
+
+    note = models.ForeignKey(CaseNote, on_delete=models.CASCADE, related_name="addenda")
+    text = models.TextField(_("Nachtrag"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("Verfasst von"),
+    )
+    created_at = models.DateTimeField(_("Nachtrag am"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("Nachtrag")
+        verbose_name_plural = _("Nachträge")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(text=""), name="noteaddendum_text_not_empty")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.created_at:%d.%m.%Y}"
 
 
 class StatusChange(models.Model):
@@ -793,6 +817,7 @@ record_history(
     GermanLevelRecord,
     VocationalExperience,
     CaseNote,
+    NoteAddendum,
     StatusChange,
     Goal,
     FollowUp,

@@ -22,6 +22,7 @@ from .models import (
     CaseShareChange,
     FollowUp,
     GermanLevelRecord,
+    NoteAddendum,
     Participant,
     StatusChange,
 )
@@ -268,12 +269,20 @@ def note_correction_mode(note: CaseNote, user) -> str:
     return "korrektur" if written_on == timezone.localdate() else "nachtrag"
 
 
-def mark_note_corrected(note: CaseNote, mode: str) -> None:
-    """Stamp the correction or the addendum (called before the versioned save)."""
-    if mode == "korrektur":
-        note.corrected_at = timezone.now()
-    else:
-        note.addendum_at = timezone.now()
+def mark_note_corrected(note: CaseNote) -> None:
+    """Stamp the same-day correction (called before the versioned save)."""
+    note.corrected_at = timezone.now()
+
+
+def add_note_addendum(note: CaseNote, user, text: str) -> NoteAddendum:
+    """Add one more addendum to `note` (the author, after the day it was written); the note's
+    text stays as written. Any number of addenda, each with its author and time."""
+    if note_correction_mode(note, user) != "nachtrag":
+        raise ValidationError(_("Am Tag der Notiz wird der Text selbst korrigiert."))
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Der Nachtrag ist leer."))
+    return NoteAddendum.objects.create(note=note, author=user, text=text)
 
 
 def intake_gaps(participant: Participant, *, has_languages: bool = True) -> list[str]:

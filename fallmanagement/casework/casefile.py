@@ -5,6 +5,7 @@ and status changes on the page itself (plain POST + redirect, or htmx partial)."
 import datetime
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,6 +34,7 @@ from participants.models import CaseNote, FollowUp, Goal, Participant, Recogniti
 from participants.queries import visible_participant
 from participants.recognition import sync_recognition_followups
 from participants.workflow import (
+    add_note_addendum,
     intake_gaps,
     mark_note_corrected,
     note_correction_mode,
@@ -282,6 +284,10 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _add(request, pk, CaseNoteForm, "note_form", message, build=build)
 
 
+def _note_anchor(pk: int, note: CaseNote) -> str:
+    return reverse("participants:detail", args=[pk]) + f"#notiz-{note.pk}"
+
+
 @role_required(Role.CASEWORK)
 def note_edit(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
     """The author corrects a note on the day it was written, later adds an addendum; the old
@@ -289,23 +295,32 @@ def note_edit(request: HttpRequest, pk: int, note_pk: int) -> HttpResponse:
     participant = _participant(request, pk)
     note = get_object_or_404(CaseNote.objects.filter(participant=participant), pk=note_pk)
     mode = note_correction_mode(note, request.user)
-    form_class = NoteCorrectionForm if mode == "korrektur" else NoteAddendumForm
-    form = form_class(request.POST or None, instance=note, prefix="note-edit")
     status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            mark_note_corrected(form.instance, mode)
-            try:
-                save_versioned(form)
-            except StaleObjectError:
-                handle_stale(form)
-            else:
-                messages.success(
-                    request,
-                    _("Notiz korrigiert.") if mode == "korrektur" else _("Nachtrag gespeichert."),
-                )
-                return redirect(reverse("participants:detail", args=[pk]) + f"#notiz-{note.pk}")
-        status = 422
+    if mode == "korrektur":
+        form = NoteCorrectionForm(request.POST or None, instance=note, prefix="note-edit")
+        if request.method == "POST":
+            if form.is_valid():
+                mark_note_corrected(form.instance)
+                try:
+                    save_versioned(form)
+                except StaleObjectError:
+                    handle_stale(form)
+                else:
+                    messages.success(request, _("Notiz korrigiert."))
+                    return redirect(_note_anchor(pk, note))
+            status = 422
+    else:
+        form = NoteAddendumForm(request.POST or None, prefix="note-edit")
+        if request.method == "POST":
+            if form.is_valid():
+                try:
+                    add_note_addendum(note, request.user, form.cleaned_data["addendum"])
+                except ValidationError as error:
+                    form.add_error("addendum", error)
+                else:
+                    messages.success(request, _("Nachtrag gespeichert."))
+                    return redirect(_note_anchor(pk, note))
+            status = 422
     return render(
         request,
         "participants/note_edit.html",

@@ -21,9 +21,11 @@ from django.db.models import (
     IntegerField,
     JSONField,
     Model,
+    Prefetch,
     QuerySet,
     Value,
     Window,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Cast, Coalesce, JSONObject, RowNumber
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +36,7 @@ from participants.models import (
     CaseShareChange,
     FollowUp,
     Goal,
+    NoteAddendum,
     Participant,
     RecognitionProcedure,
     StatusChange,
@@ -292,6 +295,10 @@ def build_timeline(
     }
     extra = dict(also or {})
     fetched = fetch_together({**querysets, **extra}, annotations=("entry_date",))
+    if "notiz" in fetched:
+        # The notes' addenda in one more query (a UNION cannot prefetch).
+        addenda = Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author"))
+        prefetch_related_objects(fetched["notiz"], addenda)
     floor = datetime.datetime.min.replace(tzinfo=datetime.UTC)
     entries: list[Entry] = []
     for kind in querysets:

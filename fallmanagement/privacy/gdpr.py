@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from offers.models import Referral
-from participants.models import Participant
+from participants.models import NoteAddendum, Participant
 from placements.models import Assessment, CheckIn, Document, Placement
 
 from .dbroles import prune_participant_history
@@ -72,6 +72,9 @@ def art15_data(participant: Participant) -> dict:
         "languages": _section(p.languages.model, p.languages.all()),
         "experiences": _section(p.experiences.model, p.experiences.all()),
         "notes": _section(p.notes.model, p.notes.order_by("date", "pk")),
+        "note_addenda": _section(
+            NoteAddendum, NoteAddendum.objects.filter(note__participant=p).order_by("pk")
+        ),
         "status_changes": _section(p.status_changes.model, p.status_changes.order_by("pk")),
         "goals": _section(p.goals.model, p.goals.order_by("pk")),
         "followups": _section(p.followups.model, p.followups.order_by("due_on", "pk")),
@@ -215,6 +218,12 @@ def art15_readable(participant: Participant) -> dict:
         ),
         _readable_section(p.notes.model, p.notes.select_related("author").order_by("date", "pk")),
         _readable_section(
+            NoteAddendum,
+            NoteAddendum.objects.filter(note__participant=p)
+            .select_related("author", "note")
+            .order_by("pk"),
+        ),
+        _readable_section(
             p.status_changes.model, p.status_changes.select_related("changed_by").order_by("pk")
         ),
         _readable_section(p.goals.model, p.goals.select_related("author").order_by("pk")),
@@ -339,6 +348,7 @@ def anonymise(participant: Participant) -> None:
         p.shared_with.clear()
         p.languages.all().delete()
         p.notes.update(text="")
+        NoteAddendum.objects.filter(note__participant=p).delete()
         p.goals.update(text="")
         p.followups.update(subject="")
         p.experiences.update(description="")

@@ -4,11 +4,13 @@ author's same-day correction and later addendum, reopening a follow-up ticked by
 import datetime
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from fallmanagement.privacy.history import event_model
-from participants.models import CaseNote, FollowUp
+from participants.models import CaseNote, FollowUp, NoteAddendum
+from participants.workflow import add_note_addendum
 from tests.factories import CaseNoteFactory, FollowUpFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,13 +131,17 @@ def test_author_corrects_a_note_on_the_same_day(caseworker_client, participant, 
     assert "korrigiert am" in body.content.decode()
 
 
+def _written_days_ago(note, days=2):
+    CaseNote.objects.filter(pk=note.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=days)
+    )
+
+
 def test_later_the_author_adds_an_addendum_and_the_text_stays(
     caseworker_client, participant, caseworker
 ):
     note = CaseNoteFactory(participant=participant, author=caseworker, text="Original")
-    CaseNote.objects.filter(pk=note.pk).update(
-        created_at=timezone.now() - datetime.timedelta(days=2)
-    )
+    _written_days_ago(note)
     page = caseworker_client.get(edit_url(note)).content.decode()
     assert "Nachtrag zur Notiz" in page
     response = caseworker_client.post(
@@ -145,22 +151,94 @@ def test_later_the_author_adds_an_addendum_and_the_text_stays(
     assert response.status_code == 302
     note.refresh_from_db()
     assert note.text == "Original"
-    assert note.addendum == "Betrieb hat zurückgerufen."
-    assert note.addendum_at is not None
     assert note.corrected_at is None
+    [addendum] = note.addenda.all()
+    assert addendum.text == "Betrieb hat zurückgerufen."
+    assert addendum.author == caseworker
     body = caseworker_client.get(reverse("participants:detail", args=[participant.pk]))
     assert "Nachtrag vom" in body.content.decode()
 
 
+def test_any_number_of_addenda_each_with_author_and_time(
+    caseworker_client, participant, caseworker, django_assert_max_num_queries
+):
+    caseworker.first_name, caseworker.last_name = "Sabine", "Krüger"
+    caseworker.save()
+    note = CaseNoteFactory(participant=participant, author=caseworker, text="Original")
+    _written_days_ago(note, days=5)
+    for text in ("Erster Nachtrag", "Zweiter Nachtrag", "Dritter Nachtrag"):
+        response = caseworker_client.post(edit_url(note), {"note-edit-addendum": text})
+        assert response.status_code == 302
+    note.refresh_from_db()
+    assert note.text == "Original"
+    assert [a.text for a in note.addenda.all()] == [
+        "Erster Nachtrag",
+        "Zweiter Nachtrag",
+        "Dritter Nachtrag",
+    ]
+    # Each addendum is shown as such, in order, with author and time, under the note.
+    body = caseworker_client.get(reverse("participants:detail", args=[participant.pk]))
+    html = body.content.decode()
+    first, second, third = (html.index(t) for t in ("Erster", "Zweiter", "Dritter"))
+    assert html.index("Original") < first < second < third
+    stamp = timezone.localtime(note.addenda.first().created_at).strftime("%d.%m.%Y %H:%M")
+    assert html.count(f"Nachtrag vom {stamp[:10]}") == 3
+    assert "(Sabine Krüger)" in html
+    # The edit page shows the note and every addendum so far before the next one.
+    page = caseworker_client.get(edit_url(note)).content.decode()
+    assert page.count("note-addendum") == 3
+    # The timeline loads the addenda of all notes in one extra query, not one per note.
+    for _ in range(3):
+        other = CaseNoteFactory(participant=participant, author=caseworker)
+        other.addenda.create(author=caseworker, text="noch einer")
+    with django_assert_max_num_queries(60) as small:
+        caseworker_client.get(reverse("participants:detail", args=[participant.pk]))
+    for _ in range(10):
+        other = CaseNoteFactory(participant=participant, author=caseworker)
+        other.addenda.create(author=caseworker, text="noch einer")
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        caseworker_client.get(reverse("participants:detail", args=[participant.pk]))
+
+
+def test_addenda_are_in_the_audit_trail(caseworker_client, participant, caseworker):
+    note = CaseNoteFactory(participant=participant, author=caseworker, text="Original")
+    _written_days_ago(note)
+    caseworker_client.post(edit_url(note), {"note-edit-addendum": "Nachtrag A"})
+    caseworker_client.post(edit_url(note), {"note-edit-addendum": "Nachtrag B"})
+    events = event_model(NoteAddendum).objects.filter(note_id=note.pk).order_by("pgh_id")
+    assert [(e.pgh_label, e.text) for e in events] == [
+        ("insert", "Nachtrag A"),
+        ("insert", "Nachtrag B"),
+    ]
+
+
+def test_on_the_day_of_the_note_there_is_no_addendum_but_a_correction(participant, caseworker):
+    note = CaseNoteFactory(participant=participant, author=caseworker)
+    with pytest.raises(ValidationError):
+        add_note_addendum(note, caseworker, "zu früh")
+    assert not note.addenda.exists()
+
+
+def test_nobody_but_the_author_adds_an_addendum(
+    other_caseworker_client, participant, caseworker, other_caseworker
+):
+    participant.shared_with.add(other_caseworker)
+    note = CaseNoteFactory(participant=participant, author=caseworker)
+    _written_days_ago(note)
+    response = other_caseworker_client.post(edit_url(note), {"note-edit-addendum": "fremd"})
+    assert response.status_code == 403
+    with pytest.raises(PermissionDenied):
+        add_note_addendum(note, other_caseworker, "fremd")
+    assert not note.addenda.exists()
+
+
 def test_empty_addendum_is_refused(caseworker_client, participant, caseworker):
     note = CaseNoteFactory(participant=participant, author=caseworker)
-    CaseNote.objects.filter(pk=note.pk).update(
-        created_at=timezone.now() - datetime.timedelta(days=2)
-    )
-    response = caseworker_client.post(edit_url(note), {"note-edit-addendum": ""})
-    assert response.status_code == 422
-    note.refresh_from_db()
-    assert note.addendum == ""
+    _written_days_ago(note)
+    for text in ("", "   "):
+        response = caseworker_client.post(edit_url(note), {"note-edit-addendum": text})
+        assert response.status_code == 422
+    assert not note.addenda.exists()
 
 
 def test_stale_correction_keeps_input_and_changes_nothing(

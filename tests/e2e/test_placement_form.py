@@ -2,6 +2,7 @@
 thousands, and the supervisor list follows the chosen employer without saving first."""
 
 import pytest
+from playwright.sync_api import expect
 
 from fallmanagement.core.roles import Role
 from tests.factories import ContactPersonFactory, EmployerFactory, ParticipantFactory, make_user
@@ -25,11 +26,11 @@ def test_search_an_employer_and_choose_its_supervisor(page, axe, settings, trans
     assert employer.locator("option").count() == 1  # only "– bitte wählen –"
     with page.expect_response(lambda r: "/betriebe/auswahl/" in r.url):
         page.fill("#id_employer_q", "Metall")
-    page.wait_for_function("document.querySelectorAll('#id_employer option').length === 2")
+    expect(employer.locator("option")).to_have_count(2)  # no eval: the CSP forbids it
     assert "Bäckerei" not in employer.inner_text()
 
     with page.expect_response(lambda r: "/betriebe/ansprechpersonen/" in r.url):
         employer.select_option(label="Metallbau Schäfer (Kassel)")
-    page.wait_for_function("document.querySelectorAll('#id_supervisor option').length === 2")
+    expect(page.locator("#id_supervisor option")).to_have_count(2)
     page.locator("#id_supervisor").select_option(str(supervisor.pk))
     assert_no_axe_violations(page, axe)
