@@ -231,9 +231,24 @@ STORAGES = {
 }
 # Uploaded documents (placements.Document): stored through STORAGES["default"] under random
 # names, outside the web root, served only by the permission-checked download view. With
-# several app servers, point STORAGES["default"] at a shared S3-compatible object store
-# (django-storages, not installed here).
+# several app servers: a private bucket of an S3-compatible object store (django-storages;
+# tests/casework/test_documents_s3.py runs these options against a local S3 endpoint).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+if os.environ.get("DOCUMENTS_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["DOCUMENTS_S3_BUCKET"],
+            "endpoint_url": os.environ.get("DOCUMENTS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("DOCUMENTS_S3_REGION") or None,
+            # Empty: boto3's own chain (AWS_* variables, instance role).
+            "access_key": os.environ.get("DOCUMENTS_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("DOCUMENTS_S3_SECRET_ACCESS_KEY") or None,
+            "default_acl": None,  # the bucket's own (private) policy, never public-read
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
 DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_MB", "20")) * 1024 * 1024
 # Check-in plan per placement kind: {kind: (fraction of the period, ...)}; kinds not named keep
 # the defaults of placements.checkins (internship: first week, middle, last week).
