@@ -28,69 +28,137 @@ ANONYMISED = "Anonymisiert"
 # --- Art. 15: everything stored about one participant --------------------------------------
 
 
-def _value(obj: models.Model, field: models.Field):
+# The JSON export for machines: stable keys (field names, grouped by topic as in the PDF),
+# names instead of ids, JSON booleans and numbers, ISO 8601 dates and local times with offset,
+# a choice as {"code", "text"}. Technical columns are left out (HIDDEN_FIELDS).
+ART15_FORMAT = "fallmanagement-art15/2"
+
+
+def _json_value(obj: models.Model, field: models.Field):
     value = getattr(obj, field.attname)
-    if isinstance(value, datetime.datetime | datetime.date):
+    if value is None:
+        return None
+    if field.is_relation:
+        related = getattr(obj, field.name)
+        if hasattr(related, "get_full_name"):
+            return related.get_full_name() or related.get_username()
+        return str(related)
+    if hasattr(value, "name") and hasattr(value, "code"):  # a country
+        return {"code": value.code, "text": str(value.name)} if value.code else None
+    if getattr(field, "choices", None) and value != "":
+        display = dict(field.flatchoices).get(value)
+        if display is not None:
+            return {"code": value, "text": str(display)}
+    if isinstance(value, datetime.datetime):
+        return (
+            timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+        )
+    if isinstance(value, datetime.date):
         return value.isoformat()
-    if value is None or isinstance(value, bool | int | float | str):
+    if isinstance(value, bool | int | float | str):
         return value
     return str(value)
 
 
-def _row(obj: models.Model) -> dict:
-    """All concrete fields of a record: {verbose name: value} keyed by field name."""
-    data = {}
-    for field in obj._meta.concrete_fields:
-        value = _value(obj, field)
-        if getattr(field, "choices", None) and value not in (None, ""):
-            display = dict(field.flatchoices).get(getattr(obj, field.attname))
-            if display is not None:
-                value = {"code": value, "text": str(display)}
-        data[field.name] = value
-    return data
+def _json_fields(model: type[models.Model]) -> list[models.Field]:
+    return [
+        f for f in model._meta.concrete_fields if f.name not in HIDDEN_FIELDS and not f.generated
+    ]
 
 
 def _section(model: type[models.Model], rows) -> dict:
+    fields = _json_fields(model)
     return {
         "title": str(model._meta.verbose_name_plural),
-        "labels": {f.name: str(f.verbose_name) for f in model._meta.concrete_fields},
-        "rows": [_row(r) for r in rows],
+        "labels": {f.name: str(f.verbose_name) for f in fields},
+        "rows": [{f.name: _json_value(row, f) for f in fields} for row in rows],
     }
+
+
+def _local_iso(value: datetime.datetime) -> str:
+    return timezone.localtime(value).isoformat()
 
 
 def art15_data(participant: Participant) -> dict:
-    """Everything stored about `participant`, incl. audit history and access log."""
+    """Everything stored about `participant`, incl. audit history and access log, for machines
+    (the JSON export); grouped by topic like the PDF (art15_readable)."""
     p = participant
-    placements = list(Placement.objects.filter(participant=p).order_by("planned_start"))
+    placements = list(
+        Placement.objects.filter(participant=p)
+        .select_related("employer", "kldb_group", "supervisor", "created_by", "follows")
+        .order_by("planned_start")
+    )
     placement_ids = [pl.pk for pl in placements]
     person = _section(Participant, [p])
+    person["labels"].update(
+        interest_groups=str(_("Interessen (Berufsbereiche)")),
+        interest_occupations=str(_("Interessen (Berufe)")),
+        shared_with=str(_("Freigegeben für")),
+    )
     person["rows"][0]["interest_groups"] = [str(g) for g in p.interest_groups.all()]
     person["rows"][0]["interest_occupations"] = [str(o) for o in p.interest_occupations.all()]
-    person["rows"][0]["shared_with"] = [u.get_username() for u in p.shared_with.all()]
-    sections = {
-        "participant": person,
-        "languages": _section(p.languages.model, p.languages.all()),
-        "experiences": _section(p.experiences.model, p.experiences.all()),
-        "notes": _section(p.notes.model, p.notes.order_by("date", "pk")),
-        "note_addenda": _section(
-            NoteAddendum, NoteAddendum.objects.filter(note__participant=p).order_by("pk")
-        ),
-        "status_changes": _section(p.status_changes.model, p.status_changes.order_by("pk")),
-        "goals": _section(p.goals.model, p.goals.order_by("pk")),
-        "followups": _section(p.followups.model, p.followups.order_by("due_on", "pk")),
-        "recognitions": _section(p.recognitions.model, p.recognitions.order_by("pk")),
-        "german_levels": _section(p.german_levels.model, p.german_levels.order_by("pk")),
-        "referrals": _section(Referral, Referral.objects.filter(participant=p).order_by("pk")),
-        "placements": _section(Placement, placements),
-        "checkins": _section(CheckIn, CheckIn.objects.filter(placement_id__in=placement_ids)),
-        "assessments": _section(
-            Assessment, Assessment.objects.filter(placement_id__in=placement_ids)
-        ),
-        "documents": _section(Document, p.documents.order_by("uploaded_at", "pk")),
+    person["rows"][0]["shared_with"] = [
+        u.get_full_name() or u.get_username() for u in p.shared_with.all()
+    ]
+    notes = p.notes.select_related("author").order_by("date", "pk")
+    addenda = NoteAddendum.objects.filter(note__participant=p).select_related("author", "note")
+    topics = {
+        "person": {
+            "participant": person,
+            "languages": _section(p.languages.model, p.languages.all()),
+            "german_levels": _section(p.german_levels.model, p.german_levels.order_by("pk")),
+            "experiences": _section(
+                p.experiences.model, p.experiences.select_related("kldb_group").order_by("pk")
+            ),
+            "recognitions": _section(
+                p.recognitions.model,
+                p.recognitions.select_related("network_partner").order_by("pk"),
+            ),
+        },
+        "casework": {
+            "notes": _section(p.notes.model, notes),
+            "note_addenda": _section(NoteAddendum, addenda.order_by("pk")),
+            "status_changes": _section(
+                p.status_changes.model,
+                p.status_changes.select_related("changed_by").order_by("pk"),
+            ),
+            "goals": _section(p.goals.model, p.goals.select_related("author").order_by("pk")),
+            "followups": _section(
+                p.followups.model,
+                p.followups.select_related("done_by", "created_by").order_by("due_on", "pk"),
+            ),
+            "referrals": _section(
+                Referral,
+                Referral.objects.filter(participant=p).select_related("offer").order_by("pk"),
+            ),
+        },
+        "placements": {
+            "placements": _section(Placement, placements),
+            "checkins": _section(
+                CheckIn,
+                CheckIn.objects.filter(placement_id__in=placement_ids).select_related(
+                    "placement", "author"
+                ),
+            ),
+            "assessments": _section(
+                Assessment,
+                Assessment.objects.filter(placement_id__in=placement_ids).select_related(
+                    "placement", "recorded_by"
+                ),
+            ),
+        },
+        "documents": {
+            "documents": _section(
+                Document,
+                p.documents.select_related("placement", "uploaded_by").order_by(
+                    "uploaded_at", "pk"
+                ),
+            ),
+        },
     }
     history = [
         {
-            "at": e["at"].isoformat(),
+            "at": _local_iso(e["at"]),
             "record": str(e["model"]),
             "record_id": e["object_id"],
             "event": e["label"],
@@ -105,19 +173,20 @@ def art15_data(participant: Participant) -> dict:
     ]
     accesses = [
         {
-            "at": a.at.isoformat(),
+            "at": _local_iso(a.at),
             "user": a.username,
-            "action": a.get_action_display(),
+            "action": {"code": a.action, "text": a.get_action_display()},
             "object": a.object_type,
             "path": a.path,
         }
         for a in AccessLog.objects.filter(participant_id=p.pk).order_by("at")
     ]
     return {
-        "generated_at": timezone.now().isoformat(),
+        "format": ART15_FORMAT,
+        "generated_at": _local_iso(timezone.now()),
         "controller": settings.PROGRAMME["organisation"],
-        "participant_id": p.pk,
-        "sections": sections,
+        "participant": {"id": p.pk, "name": p.display_name},
+        "topics": topics,
         "history": history,
         "access_log": accesses,
     }
@@ -271,7 +340,9 @@ def art15_readable(participant: Participant) -> dict:
         }
         for e in data["history"]
     ]
-    accesses = [{**a, "at": _local(a["at"])} for a in data["access_log"]]
+    accesses = [
+        {**a, "at": _local(a["at"]), "action": a["action"]["text"]} for a in data["access_log"]
+    ]
     return {
         "participant_id": p.pk,
         "sections": sections,

@@ -307,5 +307,5 @@ def test_retention_deletes_documents_and_files(
 
 
 def test_art15_export_lists_documents(participant, document):
-    rows = art15_data(participant)["sections"]["documents"]["rows"]
+    rows = art15_data(participant)["topics"]["documents"]["documents"]["rows"]
     assert [row["original_name"] for row in rows] == ["Bescheid Haddad.pdf"]

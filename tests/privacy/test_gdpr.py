@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from fallmanagement.privacy.gdpr import _readable_plain
 from fallmanagement.privacy.history import event_model
 from fallmanagement.privacy.models import AccessLog, SecurityEvent
-from participants.models import CaseNote, Language, Participant
+from participants.models import CaseNote, Language, NoteAddendum, Participant
 from placements.models import CheckIn, Placement
 from tests.factories import CaseNoteFactory, ParticipantFactory, PlacementFactory
 
@@ -62,12 +62,12 @@ def test_art15_json_contains_everything_incl_history_and_access_log(
     assert response["Content-Type"].startswith("application/json")
     assert "attachment" in response["Content-Disposition"]
     data = json.loads(response.content)
-    person = data["sections"]["participant"]["rows"][0]
+    person = data["topics"]["person"]["participant"]["rows"][0]
     assert person["last_name"] == "Al Qasin" and person["health_notes"] == "Rückenleiden"
-    assert data["sections"]["languages"]["rows"][0]["language"] == "Arabisch"
-    assert "Dolmetscherin" in data["sections"]["notes"]["rows"][0]["text"]
-    assert data["sections"]["placements"]["rows"][0]["tasks"] == "Schweißen lernen"
-    assert data["sections"]["checkins"]["rows"][0]["with_whom"] == "Herr Hofmann"
+    assert data["topics"]["person"]["languages"]["rows"][0]["language"] == "Arabisch"
+    assert "Dolmetscherin" in data["topics"]["casework"]["notes"]["rows"][0]["text"]
+    assert data["topics"]["placements"]["placements"]["rows"][0]["tasks"] == "Schweißen lernen"
+    assert data["topics"]["placements"]["checkins"]["rows"][0]["with_whom"] == "Herr Hofmann"
     assert any(c["new"] == "Kassel" for e in data["history"] for c in e["changes"])
     assert any(a["user"] == "sabine" for a in data["access_log"])
     # The export itself is logged.
@@ -75,6 +75,65 @@ def test_art15_json_contains_everything_incl_history_and_access_log(
         participant_id=full_participant.pk, action="export", object_type="art15-json"
     ).exists()
     assert SecurityEvent.objects.filter(kind="art15_export").exists()
+
+
+def test_art15_json_is_for_machines_names_iso_values_and_topics(
+    admin_client_role, full_participant, caseworker, settings
+):
+    caseworker.first_name, caseworker.last_name = "Sabine", "Krüger"
+    caseworker.save()
+    note = full_participant.notes.get()
+    NoteAddendum.objects.create(note=note, author=caseworker, text="Nachtrag eins")
+    NoteAddendum.objects.create(note=note, author=caseworker, text="Nachtrag zwei")
+    Participant.objects.filter(pk=full_participant.pk).update(
+        date_of_birth=datetime.date(1990, 5, 1)
+    )
+    full_participant.notes.update(with_interpreter=True)
+    response = admin_client_role.get(reverse("privacy:art15_json", args=[full_participant.pk]))
+    data = json.loads(response.content)
+    assert data["format"] == "fallmanagement-art15/2"
+    assert data["participant"] == {"id": full_participant.pk, "name": "Husein Al Qasin"}
+    # Grouped by topic like the PDF; each topic's sections keyed by stable field names.
+    assert list(data["topics"]) == ["person", "casework", "placements", "documents"]
+    assert set(data["topics"]["casework"]) == {
+        "notes",
+        "note_addenda",
+        "status_changes",
+        "goals",
+        "followups",
+        "referrals",
+    }
+    person = data["topics"]["person"]["participant"]["rows"][0]
+    assert person["date_of_birth"] == "1990-05-01"
+    assert person["caseworker"] == "Sabine Krüger"  # a name, not an id
+    assert "search_name" not in person and "name_keys" not in person and "id" not in person
+    [row] = data["topics"]["casework"]["notes"]["rows"]
+    assert row["with_interpreter"] is True and row["confidential"] is False  # JSON booleans
+    assert row["author"] == "Sabine Krüger"
+    assert row["contact_kind"]["code"] == note.contact_kind
+    assert row["contact_kind"]["text"] == note.get_contact_kind_display()
+    # A local time with its offset (Europe/Berlin: +01:00 in winter, +02:00 in summer).
+    created = datetime.datetime.fromisoformat(row["created_at"])
+    assert created.utcoffset() in (datetime.timedelta(hours=1), datetime.timedelta(hours=2))
+    assert created == note.created_at
+    addenda = data["topics"]["casework"]["note_addenda"]["rows"]
+    assert [(a["text"], a["author"]) for a in addenda] == [
+        ("Nachtrag eins", "Sabine Krüger"),
+        ("Nachtrag zwei", "Sabine Krüger"),
+    ]
+    assert addenda[0]["note"] == str(note)
+    [checkin] = data["topics"]["placements"]["checkins"]["rows"]
+    assert checkin["date"] == "2026-03-10"
+    assert checkin["rating"] == {
+        "code": CheckIn.Rating.GOOD.value,
+        "text": str(CheckIn.Rating.GOOD.label),
+    }
+    assert checkin["placement"] == str(full_participant.placements.get())
+    # Labels in German for each key.
+    assert data["topics"]["casework"]["notes"]["labels"]["with_interpreter"] == (
+        "mit Dolmetscher:in"
+    )
+    assert all(a["action"]["code"] for a in data["access_log"])
 
 
 def test_art15_pdf_renders_the_data(admin_client_role, full_participant):

@@ -32,9 +32,9 @@ def referral(participant, caseworker):
 
 def test_art15_contains_referrals_and_german_levels(admin_client_role, participant, referral):
     response = admin_client_role.get(reverse("privacy:art15_json", args=[participant.pk]))
-    sections = json.loads(response.content)["sections"]
-    assert sections["referrals"]["rows"][0]["notes"] == "braucht Kita-Platz"
-    assert sections["german_levels"]["rows"][0]["evidence"] == "DTZ B1 vom 26.06."
+    topics = json.loads(response.content)["topics"]
+    assert topics["casework"]["referrals"]["rows"][0]["notes"] == "braucht Kita-Platz"
+    assert topics["person"]["german_levels"]["rows"][0]["evidence"] == "DTZ B1 vom 26.06."
 
 
 def test_referral_changes_are_in_the_case_history(participant, referral):
