@@ -433,7 +433,10 @@ class Placement(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def rule_errors(self) -> dict[str, list[str]]:
+    def rule_errors(self, others: "list[Placement] | None" = None) -> dict[str, list[str]]:
+        """The rules of `clean()`. `others`: the participant's other placements as the caller
+        already has them (the import checks a whole file against one query per batch);
+        by default they are read from the database. Either way the same rules run."""
         errors: dict[str, list[str]] = {}
 
         def add(field, message):
@@ -450,7 +453,7 @@ class Placement(models.Model):
         if self.participant_id:
             self._clean_case(add)
         if self.is_internship and not self.never_began:
-            self._clean_internship(add)
+            self._clean_internship(add, others)
         started = self.state in (self.State.RUNNING, self.State.COMPLETED)
         if self.is_internship and started:
             if not self.agreement_signed_on:
@@ -571,7 +574,7 @@ class Placement(models.Model):
                 % {"date": _d(entry)},
             )
 
-    def _clean_internship(self, add) -> None:
+    def _clean_internship(self, add, others: "list[Placement] | None") -> None:
         """28 days, no overlap, the MiLoG months – all on the effective period."""
         limit = self.INTERNSHIP_MAX_DAYS
         planned_days = self.duration_days
@@ -596,7 +599,9 @@ class Placement(models.Model):
             )
         if not self.participant_id or self.state == self.State.ABORTED:
             return
-        clash = self.overlapping_internships().first()
+        if others is None:
+            others = self.other_placements()
+        clash = next(iter(self.overlapping_internships(others)), None)
         if clash:
             add(
                 "planned_start",
@@ -611,34 +616,49 @@ class Placement(models.Model):
                 },
             )
         if self.legal_basis == self.LegalBasis.MILOG and self.employer_id:
-            message = self.milog_excess()
+            message = self.milog_excess(others)
             if message:
                 add("legal_basis", message)
 
-    def overlapping_internships(self) -> "PlacementQuerySet":
-        """Other internships of the participant (not aborted) sharing a day with this one."""
-        qs = Placement.objects.filter(participant_id=self.participant_id).internships()
-        qs = qs.exclude(state=self.State.ABORTED)
+    def other_placements(self) -> list["Placement"]:
+        """The participant's other placements (with their employer), for the rules below."""
+        qs = Placement.objects.filter(participant_id=self.participant_id)
         if self.pk:
             qs = qs.exclude(pk=self.pk)
-        return qs.overlapping(self.start, self.end).select_related("employer")
+        return list(qs.select_related("employer").order_by("pk"))
 
-    def milog_chain(self) -> list["Placement"]:
+    def overlapping_internships(self, others: list["Placement"]) -> list["Placement"]:
+        """Of `others` (the participant's other placements): the internships, not aborted,
+        sharing a day with this one (effective periods, as the exclusion constraint)."""
+        clashes = [
+            p
+            for p in others
+            if p is not self
+            and (p.pk is None or p.pk != self.pk)
+            and p.participant_id == self.participant_id
+            and p.is_internship
+            and p.state != self.State.ABORTED
+            and p.start <= self.end
+            and p.end >= self.start
+        ]
+        return sorted(clashes, key=lambda p: p.planned_start, reverse=True)
+
+    def milog_chain(self, others: list["Placement"]) -> list["Placement"]:
         """The unpaid orientation internships with this employer that count together with
         this one (§ 22 MiLoG): sorted by start, each beginning within MILOG_LINK_MONTHS
-        calendar months after the previous one ended."""
-        others = (
-            Placement.objects.filter(
-                participant_id=self.participant_id,
-                employer_id=self.employer_id,
-                legal_basis=self.LegalBasis.MILOG,
-            )
-            .internships()
-            .begun()
-        )
-        if self.pk:
-            others = others.exclude(pk=self.pk)
-        periods = sorted([*others, self], key=lambda p: (p.start, p.end))
+        calendar months after the previous one ended. `others`: as in `rule_errors`."""
+        counted = [
+            p
+            for p in others
+            if p is not self
+            and (p.pk is None or p.pk != self.pk)
+            and p.participant_id == self.participant_id
+            and p.employer_id == self.employer_id
+            and p.legal_basis == self.LegalBasis.MILOG
+            and p.is_internship
+            and not p.never_began
+        ]
+        periods = sorted([*counted, self], key=lambda p: (p.start, p.end))
         chains: list[list[Placement]] = []
         for p in periods:
             if chains and p.start <= months_later(
@@ -647,12 +667,12 @@ class Placement(models.Model):
                 chains[-1].append(p)
             else:
                 chains.append([p])
-        return next(chain for chain in chains if self in chain)
+        return next(chain for chain in chains if any(p is self for p in chain))
 
-    def milog_excess(self) -> str:
+    def milog_excess(self, others: list["Placement"] | None = None) -> str:
         """The German message when the chain reaches past three calendar months from its
         first day (a date rule, not a number of days), else ""."""
-        chain = self.milog_chain()
+        chain = self.milog_chain(self.other_placements() if others is None else others)
         first = chain[0].start
         last_allowed = last_day_of_months(first, self.MILOG_MONTHS)
         chain_end = max(p.end for p in chain)

@@ -24,7 +24,8 @@ from .reading import Table, open_table
 
 # Per-row details kept in the run (errors first); the counts are always complete.
 MAX_REPORTED_ROWS = 2000
-PROGRESS_EVERY = 250
+# Rows per batch: looked up, checked and written together (see kinds.Handler).
+CHUNK = 1000
 
 
 def columns_of(kind: str) -> tuple[Column, ...]:
@@ -134,10 +135,26 @@ def _label(values: dict) -> str:
     return " ".join(str(p) for p in parts if p)[:200]
 
 
+def _chunks(rows, size: int):
+    chunk = []
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def process(
     run: ImportRun, *, dry_run: bool, progress: Callable[[int], None] | None = None
 ) -> list[RowResult]:
-    """Import (or try) every row of the run's file; store the counts in the run."""
+    """Import (or try) every row of the run's file; store the counts in the run.
+
+    The file is read as a stream in batches of CHUNK rows; per batch the handler looks up
+    what the rows refer to at once, checks each row, and writes the batch's new records
+    together (see `kinds.Handler`). Only the counts and a bounded list of row results are
+    kept, so memory does not grow with the file."""
     table = read(run)
     by_name = {c.name: c for c in columns_of(run.kind)}
     header_of = {name: header for header, name in run.mapping.items() if name}
@@ -146,6 +163,7 @@ def process(
     counts = {"created": 0, "updated": 0, "unchanged": 0, "error": 0}
     duplicates = 0
     reported: list[RowResult] = []
+    done = 0
     try:
         with (
             transaction.atomic(),
@@ -157,31 +175,31 @@ def process(
             ),
         ):
             handler.prepare()
-            for index, (number, row) in enumerate(table.rows(), start=1):
-                result = RowResult(row=number)
-                values, errors = _convert(row, run.mapping, by_name)
-                result.label = _label(values)
-                if errors:
-                    result.action, result.errors = "error", errors
-                else:
-                    try:
-                        with transaction.atomic():
-                            result.action = handler.apply(values, result)
-                        handler.row_done()
-                    except RowError as error:
-                        handler.row_failed()
-                        result.action = "error"
-                        result.errors = [(header_of.get(f, ""), m) for f, m in error.errors]
-                    except (ValidationError, DatabaseError) as error:
-                        handler.row_failed()
-                        result.action = "error"
-                        result.errors = [("", "; ".join(getattr(error, "messages", [str(error)])))]
-                counts[result.action] += 1
-                duplicates += bool(result.duplicates)
-                if result.action != "unchanged" and len(reported) < MAX_REPORTED_ROWS:
-                    reported.append(result)
-                if progress and index % PROGRESS_EVERY == 0 and total:
-                    progress(min(99, 100 * index // total))
+            for chunk in _chunks(table.rows(), CHUNK):
+                batch = []
+                for number, row in chunk:
+                    result = RowResult(row=number)
+                    values, errors = _convert(row, run.mapping, by_name)
+                    result.label = _label(values)
+                    if errors:
+                        result.action, result.errors = "error", errors
+                    batch.append((result, None if errors else values))
+                handler.prefetch([values for _result, values in batch if values is not None])
+                for result, values in batch:
+                    if values is not None:
+                        _apply(handler, values, result)
+                handler.flush_batch()
+                for result, values in batch:
+                    if values is not None and result.action == "error":
+                        # The handler names fields; the preview names the file's columns.
+                        result.errors = [(header_of.get(f, ""), m) for f, m in result.errors]
+                    counts[result.action] += 1
+                    duplicates += bool(result.duplicates)
+                    if result.action != "unchanged" and len(reported) < MAX_REPORTED_ROWS:
+                        reported.append(result)
+                done += len(batch)
+                if progress and total:
+                    progress(min(99, 100 * done // total))
             handler.flush()
             if dry_run:
                 raise _DryRun
@@ -201,6 +219,25 @@ def process(
     )
     run.refresh_from_db()
     return reported
+
+
+def _apply(handler: Handler, values: dict, result: RowResult) -> None:
+    """One row; a refused row is listed with its messages (keyed by field) and not stored.
+    Kinds that write row by row get a savepoint per row (an employer and its contact)."""
+    try:
+        if handler.batched:
+            result.action = handler.apply(values, result)
+        else:
+            with transaction.atomic():
+                result.action = handler.apply(values, result)
+        handler.row_done()
+    except RowError as error:
+        handler.row_failed()
+        result.action, result.errors = "error", list(error.errors)
+    except (ValidationError, DatabaseError) as error:
+        handler.row_failed()
+        result.action = "error"
+        result.errors = [("", "; ".join(getattr(error, "messages", [str(error)])))]
 
 
 def run_in_background(run_id: int, *, dry_run: bool) -> None:

@@ -15,13 +15,14 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import DatabaseError, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from employers.models import ContactPerson, Employer, NetworkPartner
+from fallmanagement.core.bulk import copy_create
 from fallmanagement.core.roles import Role
 from participants.models import Participant
 from participants.queries import possible_duplicates
@@ -735,19 +736,40 @@ def _validation_errors(error: ValidationError) -> list[tuple[str, str]]:
     return [("", str(m)) for m in error.messages]
 
 
+@dataclass
+class Pending:
+    """A record a row created, written with the others of its batch (`Handler.flush_batch`)."""
+
+    instance: models.Model
+    record: ImportedRecord
+    result: RowResult
+    key: tuple[str, str] | None
+
+
 class Handler:
-    """Writes the rows of one kind; `apply` raises RowError or returns the row's action."""
+    """Writes the rows of one kind; `apply` raises RowError or returns the row's action.
+
+    Kinds with `batched = True` (participants, placements: the large files) validate each row
+    in memory and only queue what it creates; `flush_batch` writes a batch's new records with
+    one COPY each, and falls back to one row at a time (full validation, database constraints,
+    a savepoint per row) when the database refuses the batch, so that the refused row is
+    reported with its message and the others are kept. Updates are written at once."""
 
     kind: str
     columns: tuple[Column, ...]
+    batched = False
 
     def __init__(self, run: ImportRun):
         self.run = run
         self.user = run.started_by
-        self.keys: dict[tuple[str, str], int] = {}
+        # (model label, external key) -> id, or the instance while it waits in the batch.
+        self.keys: dict[tuple[str, str], int | models.Model] = {}
         self.pending: list[ImportedRecord] = []
         self.pending_keys: list[tuple[str, str]] = []
         self.buffer: list[ImportedRecord] = []
+        self.queued: list[Pending] = []  # new records of this batch (batched kinds)
+        self.loaded: dict[tuple[str, int], models.Model] = {}  # records fetched per batch
+        self.result: RowResult | None = None
 
     def prepare(self) -> None:
         """Load the lookups once (idempotency keys of this kind and those it refers to)."""
@@ -762,44 +784,81 @@ class Handler:
 
     referenced_kinds: tuple[str, ...] = ()
 
-    def upsert(self, instance, values: dict, *, key: str = "", validate=None, save=None) -> str:
+    def prefetch(self, rows: list[dict]) -> None:
+        """Batched kinds: load what the batch's rows refer to, with one query per kind."""
+
+    def validate(self, instance) -> None:
+        """The model's rules. Batched: without the per-row database checks (foreign keys,
+        constraints): the database enforces those when the batch is written."""
+        if self.batched:
+            exclude = [f.name for f in instance._meta.concrete_fields if f.is_relation]
+            instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        else:
+            instance.full_clean()
+
+    def save(self, instance) -> None:
+        with transaction.atomic():
+            instance.save()
+
+    def upsert(self, instance, values: dict, *, key: str = "") -> str:
         """Set `values` on `instance`, validate and save; record it. Returns the action."""
         is_new = instance.pk is None
-        before = {}
+        before, old_values = {}, {}
         for name, value in values.items():
             old = _field_value(instance, name)
             if is_new or old != plain(value):
                 before[name] = old
+                old_values[name] = getattr(instance, name)
                 setattr(instance, name, value)
         if not is_new and not before:
             return "unchanged"
         try:
-            (validate or (lambda obj: obj.full_clean()))(instance)
+            self.validate(instance)
         except ValidationError as error:
+            if not is_new:  # batched: the instance stays in memory for the following rows
+                for name, value in old_values.items():
+                    setattr(instance, name, value)
             raise RowError(_validation_errors(error)) from error
+        label = instance._meta.label_lower
+        record = ImportedRecord(
+            run=self.run,
+            kind=self.kind,
+            model=label,
+            external_key=key,
+            action=ImportedRecord.Action.CREATED if is_new else ImportedRecord.Action.UPDATED,
+            before={} if is_new else before,
+        )
+        if is_new and self.batched:
+            self.queued.append(
+                Pending(instance, record, self.result, (label, key) if key else None)
+            )
+            if key:
+                self.keys[(label, key)] = instance  # not written yet: its id follows
+            self.record_after(instance, record, values)
+            return "created"
         if not is_new and hasattr(instance, "version"):
             instance.version += 1
-        (save or (lambda obj: obj.save()))(instance)
-        label = instance._meta.label_lower
-        after = {name: _field_value(instance, name) for name in values}
-        if hasattr(instance, "version"):
-            after["version"] = instance.version
-        self.pending.append(
-            ImportedRecord(
-                run=self.run,
-                kind=self.kind,
-                model=label,
-                object_id=instance.pk,
-                external_key=key,
-                action=ImportedRecord.Action.CREATED if is_new else ImportedRecord.Action.UPDATED,
-                before={} if is_new else before,
-                after=after,
-            )
-        )
+        try:
+            self.save(instance)
+        except ValidationError:
+            if not is_new:
+                for name, value in old_values.items():
+                    setattr(instance, name, value)
+                instance.version -= 1
+            raise
+        record.object_id = instance.pk
+        self.record_after(instance, record, values)
+        self.pending.append(record)
         if key:
             self.keys[(label, key)] = instance.pk
             self.pending_keys.append((label, key))
         return "created" if is_new else "updated"
+
+    @staticmethod
+    def record_after(instance, record: ImportedRecord, values: dict) -> None:
+        record.after = {name: _field_value(instance, name) for name in values}
+        if hasattr(instance, "version"):
+            record.after["version"] = instance.version
 
     # Records are written in batches (one INSERT per BATCH rows, not one per row).
     BATCH = 500
@@ -820,14 +879,79 @@ class Handler:
         ImportedRecord.objects.bulk_create(self.buffer)
         self.buffer = []
 
+    def flush_batch(self) -> None:
+        """Write the batch's queued new records: one COPY per model, or row by row."""
+        queued, self.queued = self.queued, []
+        if not queued:
+            return
+        try:
+            with transaction.atomic():
+                by_model: dict[type, list] = {}
+                for item in queued:
+                    by_model.setdefault(type(item.instance), []).append(item.instance)
+                for model, objs in by_model.items():
+                    copy_create(model, objs)
+        except DatabaseError:
+            for item in queued:
+                item.instance.pk = None
+                item.instance._state.adding = True
+            queued = [item for item in queued if self.write_one(item)]
+        for item in queued:
+            item.record.object_id = item.instance.pk
+            if item.key:
+                self.keys[item.key] = item.instance.pk
+            self.buffer.append(item.record)
+            self.created(item)
+        self.flush()
+
+    def write_one(self, item: Pending) -> bool:
+        """The fallback: one new record with every check of a typed one; False if refused."""
+        try:
+            with transaction.atomic():
+                item.instance.full_clean()
+                self.save(item.instance)
+        except (ValidationError, DatabaseError) as error:
+            item.result.action = "error"
+            if isinstance(error, ValidationError):
+                item.result.errors = _validation_errors(error)
+            else:
+                item.result.errors = [("", _("Die Zeile verletzt eine Regel der Datenbank."))]
+            if item.key:
+                self.keys.pop(item.key, None)
+            self.forget(item)
+            return False
+        return True
+
+    def created(self, item: Pending) -> None:
+        """A queued record is in the database now."""
+
+    def forget(self, item: Pending) -> None:
+        """A queued record was refused: drop it from the batch's lookups."""
+
     def by_key(self, model, key: str):
         object_id = self.keys.get((model._meta.label_lower, key)) if key else None
-        return model.objects.filter(pk=object_id).first() if object_id else None
+        if isinstance(object_id, models.Model):
+            return object_id
+        if not object_id:
+            return None
+        label = model._meta.label_lower
+        found = self.loaded.get((label, object_id))
+        if found is None:
+            found = model.objects.filter(pk=object_id).first()
+        return found
+
+    def load(self, model, ids) -> None:
+        """Fetch these records of `model` once for the batch (`by_key` finds them)."""
+        label = model._meta.label_lower
+        wanted = [i for i in set(ids) if i and (label, i) not in self.loaded]
+        for pk, obj in model.objects.in_bulk(wanted).items():
+            self.loaded[(label, pk)] = obj
 
 
 class ParticipantHandler(Handler):
     kind = ImportKind.PARTICIPANTS
     columns = PARTICIPANT_COLUMNS
+    batched = True
 
     def prepare(self) -> None:
         super().prepare()
@@ -838,7 +962,7 @@ class ParticipantHandler(Handler):
             if user.get_full_name():
                 self.caseworkers.setdefault(v.norm(user.get_full_name()), user.pk)
         # The matching rule for all participants at once (one query instead of one per row).
-        self.by_rule: dict[tuple[str, str, datetime.date], int] = {}
+        self.by_rule: dict[tuple[str, str, datetime.date], int | Participant] = {}
         for pk, last, first, born in (
             P.objects.filter(date_of_birth__isnull=False)
             .order_by("-pk")
@@ -847,7 +971,22 @@ class ParticipantHandler(Handler):
         ):
             self.by_rule[(last.lower(), first.lower(), born)] = pk
 
+    def prefetch(self, rows: list[dict]) -> None:
+        self.loaded = {}
+        ids = [self.keys.get((P._meta.label_lower, row.get("key") or "")) for row in rows]
+        ids += [self.by_rule.get(self.rule(row)) for row in rows if row.get("date_of_birth")]
+        self.load(P, [i for i in ids if isinstance(i, int)])
+
+    @staticmethod
+    def rule(values: dict):
+        return (
+            (values.get("last_name") or "").lower(),
+            (values.get("first_name") or "").lower(),
+            values.get("date_of_birth"),
+        )
+
     def apply(self, values: dict, result: RowResult) -> str:
+        self.result = result
         key = values.pop("key", "") or ""
         if "caseworker_id" in values and values["caseworker_id"] is not None:
             user_id = self.caseworkers.get(v.norm(values["caseworker_id"]))
@@ -858,37 +997,49 @@ class ParticipantHandler(Handler):
         if participant is None:
             participant = P(created_by=self.user)
         result.label = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
+        old_rule = self.rule(self._names(participant)) if participant.pk else None
         action = self.upsert(participant, values, key=key)
+        if participant.date_of_birth and action != "unchanged":
+            if old_rule and old_rule != self.rule(self._names(participant)):
+                self.by_rule.pop(old_rule, None)
+            # Not yet written (batched): later rows of the file match the instance itself.
+            self.by_rule[self.rule(self._names(participant))] = participant.pk or participant
+        return action
+
+    @staticmethod
+    def _names(participant) -> dict:
+        return {
+            "last_name": participant.last_name,
+            "first_name": participant.first_name,
+            "date_of_birth": participant.date_of_birth,
+        }
+
+    def match(self, values: dict):
+        if not values.get("date_of_birth"):
+            return None
+        found = self.by_rule.get(self.rule(values))
+        if isinstance(found, P):
+            return found
+        if not found:
+            return None
+        return self.loaded.get((P._meta.label_lower, found)) or P.objects.filter(pk=found).first()
+
+    def created(self, item: Pending) -> None:
+        participant = item.instance
         if participant.date_of_birth:
-            rule = (participant.last_name.lower(), participant.first_name.lower())
-            self.by_rule[(*rule, participant.date_of_birth)] = participant.pk
-        if action == "created" and participant.date_of_birth:
-            result.duplicates = list(
+            self.by_rule[self.rule(self._names(participant))] = participant.pk
+            item.result.duplicates = list(
                 possible_duplicates(
                     participant.first_name, participant.last_name, participant.date_of_birth
                 )
                 .exclude(pk=participant.pk)
                 .values_list("pk", flat=True)[:5]
             )
-        return action
 
-    def match(self, values: dict):
-        born = values.get("date_of_birth")
-        if not born:
-            return None
-        found = self.by_rule.get((values["last_name"].lower(), values["first_name"].lower(), born))
-        return P.objects.filter(pk=found).first() if found else None
-
-
-def match_participant(first: str, last: str, born) -> int | None:
-    """The matching rule of a participant: same name (case aside) and date of birth."""
-    return (
-        P.objects.annotate(first=Lower("first_name"), last=Lower("last_name"))
-        .filter(date_of_birth=born, first=first.lower(), last=last.lower())
-        .order_by("pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
+    def forget(self, item: Pending) -> None:
+        participant = item.instance
+        if participant.date_of_birth:
+            self.by_rule.pop(self.rule(self._names(participant)), None)
 
 
 class EmployerHandler(Handler):
@@ -966,11 +1117,62 @@ class NetworkPartnerHandler(Handler):
 
 
 class PlacementHandler(Handler):
+    """Placements: each row is checked by `Placement.rule_errors` against the participant's
+    other placements, those in the database (one query per batch) and those of the file
+    accepted so far (kept in memory), so the file's rows are checked against each other too."""
+
     kind = ImportKind.PLACEMENTS
     columns = PLACEMENT_COLUMNS
     referenced_kinds = (ImportKind.PARTICIPANTS, ImportKind.EMPLOYERS)
+    batched = True
+
+    def prepare(self) -> None:
+        super().prepare()
+        self.employers: dict[str, list[tuple[str, int]]] = {}
+        for pk, name, postcode in E.objects.values_list("pk", "name", "postcode").order_by("pk"):
+            self.employers.setdefault(name.lower(), []).append((postcode, pk))
+        self.others: dict[int, list[Placement]] = {}
+        self.participants: dict[int, Participant] = {}
+        self.by_name: dict[tuple, int] = {}
+
+    def prefetch(self, rows: list[dict]) -> None:
+        self.loaded = {}
+        people = {}
+        triples = set()
+        for row in rows:
+            try:
+                people[id(row)] = self.participant(row, lookup=False)
+            except RowError:
+                triples.add(
+                    (
+                        (row.get("participant_first_name") or "").lower(),
+                        (row.get("participant_last_name") or "").lower(),
+                        row.get("participant_date_of_birth"),
+                    )
+                )
+        self.by_name: dict[tuple, int] = {}
+        borns = {t[2] for t in triples if t[2]}
+        if borns:
+            for pk, first, last, born in (
+                P.objects.filter(date_of_birth__in=borns)
+                .order_by("-pk")
+                .values_list("pk", "first_name", "last_name", "date_of_birth")
+            ):
+                self.by_name[(first.lower(), last.lower(), born)] = pk
+        ids = set(people.values()) | set(self.by_name.values())
+        self.participants = P.objects.in_bulk(ids)
+        self.others = {pk: [] for pk in ids}
+        for placement in (
+            PL.objects.filter(participant_id__in=ids).select_related("employer").order_by("pk")
+        ):
+            placement.participant = self.participants[placement.participant_id]
+            self.others[placement.participant_id].append(placement)
+            self.loaded[(PL._meta.label_lower, placement.pk)] = placement
+        keyed = [self.keys.get((PL._meta.label_lower, row.get("key") or "")) for row in rows]
+        self.load(PL, [i for i in keyed if isinstance(i, int)])
 
     def apply(self, values: dict, result: RowResult) -> str:
+        self.result = result
         key = values.pop("key", "") or ""
         participant_id = self.participant(values)
         employer_id = self.employer(values)
@@ -981,24 +1183,41 @@ class PlacementHandler(Handler):
         }
         values.setdefault("kind", PL.Kind.INTERNSHIP)
         result.label = values.get("job_title", "")
-        placement = (
-            self.by_key(PL, key)
-            or (
-                PL.objects.filter(
-                    participant_id=participant_id,
-                    employer_id=employer_id,
-                    kind=values["kind"],
-                    planned_start=values["planned_start"],
-                ).first()
-            )
-            or PL(created_by=self.user)
+        others = self.others.setdefault(participant_id, [])
+        placement = self.by_key(PL, key) or next(
+            (
+                p
+                for p in others
+                if (p.employer_id, p.kind, p.planned_start)
+                == (employer_id, values["kind"], values["planned_start"])
+            ),
+            None,
         )
+        if placement is None:
+            placement = PL(created_by=self.user)
         values = {"participant_id": participant_id, "employer_id": employer_id, **values}
-        return self.upsert(
-            placement, values, key=key, validate=placement_rules.check, save=placement_rules.save
-        )
+        if participant_id in self.participants:
+            placement.participant = self.participants[participant_id]
+        action = self.upsert(placement, values, key=key)
+        if action == "created":
+            others.append(placement)
+        return action
 
-    def participant(self, values: dict) -> int:
+    def validate(self, instance) -> None:
+        if self.batched:
+            placement_rules.check(instance, self.others.get(instance.participant_id, []))
+        else:
+            placement_rules.check(instance)
+
+    def save(self, instance) -> None:
+        placement_rules.save(instance)
+
+    def forget(self, item: Pending) -> None:
+        others = self.others.get(item.instance.participant_id, [])
+        if item.instance in others:
+            others.remove(item.instance)
+
+    def participant(self, values: dict, *, lookup: bool = True) -> int:
         key = values.get("participant_key")
         if key:
             found = self.keys.get((P._meta.label_lower, key))
@@ -1021,7 +1240,8 @@ class PlacementHandler(Handler):
                     )
                 ]
             )
-        found = match_participant(first, last, born)
+        # The matching rule of a participant: same name (case aside) and date of birth.
+        found = self.by_name.get((first.lower(), last.lower(), born)) if lookup else None
         if found is None:
             raise RowError([("participant_last_name", _("Diese:n Teilnehmende:n gibt es nicht."))])
         return found
@@ -1038,10 +1258,11 @@ class PlacementHandler(Handler):
         name = values.get("employer_name")
         if not name:
             raise RowError([("employer_name", _("Bitte den Betrieb angeben."))])
-        qs = E.objects.annotate(lower_name=Lower("name")).filter(lower_name=name.lower())
-        if values.get("employer_postcode"):
-            qs = qs.filter(postcode=values["employer_postcode"])
-        found = list(qs.values_list("pk", flat=True)[:2])
+        found = [
+            pk
+            for postcode, pk in self.employers.get(name.lower(), [])
+            if not values.get("employer_postcode") or postcode == values["employer_postcode"]
+        ]
         if not found:
             raise RowError([("employer_name", _("Diesen Betrieb gibt es nicht."))])
         if len(found) > 1:

@@ -703,7 +703,7 @@ def test_overlap_caught_only_by_the_database_is_shown_as_form_error(
     PlacementFactory(
         participant=participant, planned_start=D(2026, 12, 10), planned_end=D(2026, 12, 20)
     )
-    monkeypatch.setattr(Placement, "overlapping_internships", lambda p: Placement.objects.none())
+    monkeypatch.setattr(Placement, "overlapping_internships", lambda p, others: [])
     url = reverse("placements:create") + f"?participant={participant.pk}"
     response = caseworker_client.post(url, form_data(employer=EmployerFactory()))
     assert response.status_code == 200
