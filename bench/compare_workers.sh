@@ -12,12 +12,12 @@ SECONDS_EACH=${2:-15}
 PY=${PYTHON:-.venv/bin/python}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 
-run() { # label workers gunicorn-args [app]
-    local label=$1 workers=$2 extra=$3 app=${4:-}
+run() { # label workers gunicorn-args [app] [server env KEY=VALUE]
+    local label=$1 workers=$2 extra=$3 app=${4:-} env=${5:-}
     local out=bench/results/workers-$stamp-$label.json
     "$PY" -m bench.run --only throughput --throughput-pages "$PAGE" \
         --throughput-seconds "$SECONDS_EACH" --workers "$workers" \
-        --gunicorn-args "$extra" ${app:+--app "$app"} --output "$out" >/dev/null
+        --gunicorn-args "$extra" ${app:+--app "$app"} ${env:+--server-env "$env"} --output "$out" >/dev/null
     "$PY" - "$out" "$label" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -33,5 +33,7 @@ run sync-w8 8 ""
 run gthread-w2-t4 2 "--worker-class gthread --threads 4"
 run gthread-w3-t4 3 "--worker-class gthread --threads 4"
 run gthread-w5-t2 5 "--worker-class gthread --threads 2"
+run gthread-w3-t4-pool 3 "--worker-class gthread --threads 4" "" DB_POOL=1
 run asgi-w3 3 "--worker-class asgi" fallmanagement.asgi:application
 run asgi-w5 5 "--worker-class asgi" fallmanagement.asgi:application
+run asgi-w3-pool 3 "--worker-class asgi" fallmanagement.asgi:application DB_POOL=1

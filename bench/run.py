@@ -88,6 +88,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--app", default=None, help="application for serve.sh (fallmanagement.asgi:application)"
     )
     parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment of the server for a comparison (e.g. DB_POOL=1)",
+    )
+    parser.add_argument(
         "--only",
         choices=("all", "throughput"),
         default="all",
@@ -1040,6 +1047,7 @@ def table(result: dict) -> str:
     lines.append(
         f"server: scripts/serve.sh, workers {server['workers'] or 'default'}, "
         f"extra gunicorn args {server['gunicorn_args'] or 'none'}, app {server['app'] or 'default'}"
+        f", env {' '.join(server['env']) or 'as make serve'}"
     )
     for name, tp in (result.get("throughput") or {}).items():
         lines.append(
@@ -1128,7 +1136,13 @@ def main(argv=None) -> int:
         if key not in ("DJANGO_DEBUG", "DJANGO_SETTINGS_MODULE", "DB_POOL", "DATABASE_OWNER_URL")
     }
     env["DATABASE_URL"] = bench_url
-    server = {"workers": args.workers, "gunicorn_args": args.gunicorn_args, "app": args.app}
+    env.update(item.split("=", 1) for item in args.server_env)
+    server = {
+        "workers": args.workers,
+        "gunicorn_args": args.gunicorn_args,
+        "app": args.app,
+        "env": args.server_env,
+    }
     log(f"scripts/serve.sh on {HOST}:{args.port} {server}")
     throughput = {}
     wanted = [name.strip() for name in args.throughput_pages.split(",") if name.strip()]
