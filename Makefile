@@ -40,8 +40,9 @@ DEMO_PASSWORD := demo-passwort-2026
 
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
-# gunicorn workers for `make serve` (override: make serve WORKERS=4)
-WORKERS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1) + 1)))
+# gunicorn workers for `make serve` (override: make serve WORKERS=4; default and worker model:
+# scripts/gunicorn.conf.py)
+WORKERS ?=
 BACKUP_DIR := backups
 PG_DUMP ?= pg_dump
 PG_RESTORE ?= pg_restore
@@ -170,7 +171,7 @@ fuzz: $(STAMP) ## lange Regel-Prüfung: Zustandsautomat mit FUZZ_EXAMPLES (5000)
 	echo "==> pytest -m fuzz (FUZZ_EXAMPLES=$$FUZZ_EXAMPLES)"
 	$(PY) -m pytest -m fuzz tests/placements/test_rules_stateful.py -p no:cacheprovider $(PYTEST_ARGS)
 
-serve: $(STAMP) ## produktionsnah: gunicorn (2*nproc+1 Worker) + db_worker (neu gestartet), ohne DEBUG
+serve: $(STAMP) ## produktionsnah: gunicorn (scripts/gunicorn.conf.py) + db_worker (neu gestartet), ohne DEBUG
 	@$(use_db)
 	unset DJANGO_DEBUG
 	# Local defaults for what production sets explicitly.
@@ -182,7 +183,7 @@ serve: $(STAMP) ## produktionsnah: gunicorn (2*nproc+1 Worker) + db_worker (neu 
 	$(compilemessages)
 	echo "==> collectstatic"
 	$(MANAGE) collectstatic --noinput --verbosity 0
-	echo "==> gunicorn auf $(URL) mit $(WORKERS) Workern + db_worker (Strg+C beendet)"
+	echo "==> gunicorn auf $(URL) + db_worker (Strg+C beendet)"
 	exec scripts/serve.sh $(HOST):$(HTTP_PORT) $(WORKERS)
 
 bench: $(STAMP) ## Benchmarks (python -m bench.run, Argumente: BENCH_ARGS=...)

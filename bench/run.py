@@ -1,12 +1,18 @@
-"""`python -m bench.run` (`make bench`): seed a large data set into its own database, run the
-app as in production (gunicorn, production settings, 2 workers) on a loopback port and
-measure it.
+"""`python -m bench.run` (`make bench`): seed a large data set into its own database, serve the
+app exactly as `make serve` does (scripts/serve.sh: gunicorn with scripts/gunicorn.conf.py, the
+background worker, production settings) on a loopback port and measure it.
 
-What it measures (one JSON document on stdout and in bench/results/latest.json, plus a table):
-- p50/p95 latency of the main pages, requested one after another by one logged-in user;
-- database queries per request of the same pages (in-process, Django test client);
-- the funding report for a year: the figures and the PDF (functions found at runtime);
-- throughput of the caseload list with 20 concurrent users.
+What it measures (one JSON document on stdout and in bench/results/latest.json, plus a table
+with PASS/FAIL against the targets of issue 19):
+- in-process (Django test client, production settings, JIT off as in the app): per page the
+  server time and the SQL time of a request (summed by a connection execute_wrapper; medians
+  of --inprocess-requests requests) and their ratio, the queries per request, and for the
+  main pages the same figures of a baseline page (bench/baseline.py: the page's main query and
+  a tiny template, served by the bench-only URLconf bench/urls.py);
+- /healthz: queries per request and no cookie (no session);
+- p50/p95 latency of every page through gunicorn, requested one after another by one user;
+- throughput of the caseload list, the case file and the start page with 20 concurrent users;
+- the funding report for a year: the figures and the PDF (functions found at runtime).
 
 The database (`fallmanagement_bench` next to DATABASE_URL's database) is reused when it was
 seeded with the same size (`--reseed` forces a new one). Pages that do not exist yet (URL name
@@ -51,8 +57,14 @@ CASE_FILE_ENTRIES = 50
 SEARCH_VARIANT = "Hussein"  # the demo's "Husein Al Qasin", spelt another way
 SEARCH_EXPECT = "Al Qasin"
 
-TARGET_P95_MS = 150
-TARGET_QUERIES = 15
+# Targets of issue 19 (two cores, 100 000 participants).
+TARGET_P95_MS = 100
+TARGET_QUERIES = 12
+TARGET_RATIO = 2.5  # server time / SQL time, main pages
+TARGET_THROUGHPUT = 200  # caseload list, requests/s at 20 users
+TARGET_HEALTHZ_QUERIES = 1
+MAIN_PAGES = ("start page", "caseload list", "case file (~50 entries)")
+THROUGHPUT_PAGES = MAIN_PAGES
 TARGET_FIGURES_S = 1.0
 TARGET_PDF_S = 5.0
 
@@ -63,7 +75,39 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--reseed", action="store_true", help="seed the bench database anew")
     parser.add_argument("--db-name", default="fallmanagement_bench")
     parser.add_argument("--port", type=int, default=8178)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers (default: serve.sh's)"
+    )
+    parser.add_argument(
+        "--gunicorn-args",
+        default="",
+        help='extra gunicorn options for a comparison, e.g. "--worker-class gthread --threads 4"'
+        " (GUNICORN_CMD_ARGS; without it the server runs exactly as make serve runs it)",
+    )
+    parser.add_argument(
+        "--app", default=None, help="application for serve.sh (fallmanagement.asgi:application)"
+    )
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment of the server for a comparison (e.g. DB_POOL=1)",
+    )
+    parser.add_argument(
+        "--only",
+        choices=("all", "throughput"),
+        default="all",
+        help="throughput: only the throughput of --throughput-pages (worker model comparison)",
+    )
+    parser.add_argument(
+        "--throughput-pages",
+        default=",".join(THROUGHPUT_PAGES),
+        help="comma-separated page names for the throughput test",
+    )
+    parser.add_argument(
+        "--inprocess-requests", type=int, default=30, help="in-process requests per page"
+    )
     parser.add_argument("--requests", type=int, default=100, help="requests per page")
     parser.add_argument("--page-seconds", type=float, default=20, help="time limit per page")
     parser.add_argument("--users", type=int, default=20, help="concurrent users (throughput)")
@@ -133,11 +177,12 @@ def setup_django(bench_url: str) -> None:
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     os.environ["ALLOWED_HOSTS"] = f"{HOST},localhost,testserver"
     os.environ["SECURE_SSL_REDIRECT"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fallmanagement.settings")
+    # The application's settings plus the baseline pages' URLconf (bench/settings.py).
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     sys.path.insert(0, str(ROOT))
     import django
 
-    # The load test runs in gunicorn; this process only seeds and counts queries.
+    # The load test runs in gunicorn; this process seeds and times single requests.
     os.environ["DB_POOL"] = "0"
     django.setup()
 
@@ -292,7 +337,7 @@ def build_pages(case_pk: int | None) -> tuple[list[dict], dict]:
     pages: list[dict] = []
     notes: dict = {}
 
-    def page(name, url_name, user, query="", **kwargs):
+    def page(name, url_name, user, query="", baseline=None, **kwargs):
         path = resolve(url_name, **kwargs)
         pages.append(
             {
@@ -301,15 +346,24 @@ def build_pages(case_pk: int | None) -> tuple[list[dict], dict]:
                 "user": user,
                 "path": (path + query) if path else None,
                 "target": True,
+                "main": name in MAIN_PAGES,
             }
         )
+        if baseline:
+            pages[-1]["baseline_path"] = resolve(baseline, **kwargs)
         return pages[-1]
 
-    page("start page", "home", CASEWORKER)
-    listing = page("caseload list", "participants:list", CASEWORKER)
+    page("start page", "home", CASEWORKER, baseline="bench-start")
+    listing = page("caseload list", "participants:list", CASEWORKER, baseline="bench-caseload")
     filtered = page("caseload list, filtered by status", "participants:list", CASEWORKER)
     searched = page("caseload list, name search (variant)", "participants:list", CASEWORKER)
-    page("case file (~50 entries)", "participants:detail", CASEWORKER, pk=case_pk)
+    page(
+        "case file (~50 entries)",
+        "participants:detail",
+        CASEWORKER,
+        baseline="bench-case",
+        pk=case_pk,
+    )
     page("employer list", "employers:list", CASEWORKER)
     page("matching for one participant", "employers:matching", CASEWORKER, participant_pk=case_pk)
     page(
@@ -320,10 +374,8 @@ def build_pages(case_pk: int | None) -> tuple[list[dict], dict]:
         participant_pk=case_pk,
     )
     page("placement board", "placements:board", CASEWORKER)
-    admin_list = page("caseload list as admin (all)", "participants:list", ADMIN)
-    admin_list["target"] = False
-    reports = page("funding report page", "reports:index", REPORTER)
-    reports["target"] = False
+    page("caseload list as admin (all)", "participants:list", ADMIN)
+    page("funding report page", "reports:index", REPORTER)
 
     if listing["path"]:
         client = Client()
@@ -360,11 +412,54 @@ def _user(username: str):
     return get_user_model().objects.get(username=username)
 
 
-def count_queries(pages: list[dict]) -> None:
-    """Queries per request, in-process with the same settings (second request, warm)."""
+class SqlTimer:
+    """Counts the queries of a connection and sums their time (a connection execute_wrapper:
+    the time from handing the query to psycopg until it returned, rows fetched included)."""
+
+    def __init__(self):
+        self.queries = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.queries += 1
+
+
+def time_requests(client, path: str, requests: int) -> dict:
+    """Median server time and SQL time of `requests` GETs (after 3 warm-up requests)."""
+    from django.db import connection
+
+    for _ in range(3):
+        client.get(path)
+    server, sql, queries, status = [], [], 0, None
+    for _ in range(requests):
+        timer = SqlTimer()
+        with connection.execute_wrapper(timer):
+            started = time.perf_counter()
+            response = client.get(path)
+            server.append(time.perf_counter() - started)
+        sql.append(timer.seconds)
+        queries, status = timer.queries, response.status_code
+    server_ms, sql_ms = ms(statistics.median(server), 2), ms(statistics.median(sql), 2)
+    return {
+        "status": status,
+        "queries": queries,
+        "server_ms": server_ms,
+        "sql_ms": sql_ms,
+        "app_ms": round(server_ms - sql_ms, 2),
+        "ratio": round(server_ms / sql_ms, 2) if sql_ms else None,
+    }
+
+
+def measure_inprocess(pages: list[dict], requests: int) -> None:
+    """Queries, server time, SQL time and their ratio per page and per baseline page, in this
+    process (production settings, Django test client, the user's session)."""
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     clients: dict[str, Client] = {}
     for spec in pages:
@@ -376,23 +471,50 @@ def count_queries(pages: list[dict]) -> None:
             client = clients[spec["user"]] = Client()
             client.force_login(_user(spec["user"]))
         if "post" in spec:
-            with CaptureQueriesContext(connection) as ctx:
+            timer = SqlTimer()
+            with connection.execute_wrapper(timer):
                 response = client.post(spec["post"]["path"], spec["post"]["data"])
-            spec["queries_post"] = len(ctx.captured_queries)
+            spec["queries_post"] = timer.queries
             spec["post_status"] = response.status_code
-        client.get(spec["path"])
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get(spec["path"])
-        spec["status"] = response.status_code
-        spec["queries"] = len(ctx.captured_queries)
-        if response.status_code == 404:
+        spec.update(time_requests(client, spec["path"], requests))
+        if spec["status"] == 404:
             spec["state"] = "missing (404, stub?)"
-        elif response.status_code != 200:
-            spec["state"] = f"HTTP {response.status_code}"
+        elif spec["status"] != 200:
+            spec["state"] = f"HTTP {spec['status']}"
         else:
             spec["state"] = "ok"
-            if spec.get("expect"):
-                spec["found_expected"] = spec["expect"] in response.content.decode()
+        if spec.get("baseline_path"):
+            spec["baseline"] = {"path": spec["baseline_path"]} | time_requests(
+                client, spec["baseline_path"], requests
+            )
+        log(
+            f"{spec['name']}: {spec.get('server_ms')} ms, SQL {spec.get('sql_ms')} ms, "
+            f"{spec.get('queries')} queries"
+            + (
+                f"; baseline {spec['baseline']['server_ms']} ms, "
+                f"SQL {spec['baseline']['sql_ms']} ms"
+                if "baseline" in spec
+                else ""
+            )
+        )
+
+
+def measure_healthz_inprocess() -> dict:
+    """/healthz with a logged-in user's session cookie: queries, and whether it set a cookie."""
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    client.force_login(_user(CASEWORKER))
+    client.get("/healthz")
+    timer = SqlTimer()
+    with connection.execute_wrapper(timer):
+        response = client.get("/healthz")
+    return {
+        "status": response.status_code,
+        "queries": timer.queries,
+        "set_cookie": sorted(response.cookies.keys()),
+    }
 
 
 # --- HTTP load against gunicorn ---------------------------------------------------------
@@ -458,8 +580,8 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def ms(seconds: float) -> float:
-    return round(seconds * 1000, 1)
+def ms(seconds: float, digits: int = 1) -> float:
+    return round(seconds * 1000, digits)
 
 
 def prime_search(session: HttpSession, spec: dict) -> None:
@@ -469,6 +591,21 @@ def prime_search(session: HttpSession, spec: dict) -> None:
         session.request(
             "POST", spec["post"]["path"], {**spec["post"]["data"], "csrfmiddlewaretoken": token}
         )
+
+
+def warm_up(session: HttpSession, path: str, parallel: int = 12) -> None:
+    """A few requests one after another, then a burst in parallel, so that every worker of the
+    server has compiled the page's templates and holds its database connection (otherwise
+    the first request per worker and page lands in the p95)."""
+    for _ in range(3):
+        session.request("GET", path)
+    threads = [
+        threading.Thread(target=session.request, args=("GET", path)) for _ in range(parallel)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def measure_latency(port: int, pages: list[dict], requests: int, limit_s: float) -> None:
@@ -481,8 +618,7 @@ def measure_latency(port: int, pages: list[dict], requests: int, limit_s: float)
             session = sessions[spec["user"]] = HttpSession(port)
             session.login(spec["user"])
         prime_search(session, spec)
-        for _ in range(3):  # warm-up: templates, connection pool, caches
-            session.request("GET", spec["path"])
+        warm_up(session, spec["path"])
         times, errors = [], 0
         deadline = time.monotonic() + limit_s
         while len(times) < requests and time.monotonic() < deadline:
@@ -507,6 +643,7 @@ def measure_throughput(port: int, path: str, users: int, seconds: float) -> dict
         session = HttpSession(port)
         session.login(CASEWORKER)
         sessions.append(session)
+    warm_up(sessions[0], path)
     times: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -547,46 +684,38 @@ def measure_throughput(port: int, path: str, users: int, seconds: float) -> dict
     }
 
 
-def no_control_socket(gunicorn: Path) -> list[str]:
-    """gunicorn >= 25 opens a control socket in ~/.gunicorn (one per user): switch it off."""
-    help_text = subprocess.run(  # noqa: S603 (fixed arguments)
-        [str(gunicorn), "--help"], capture_output=True, text=True, check=False
-    ).stdout
-    return ["--no-control-socket"] if "--no-control-socket" in help_text else []
+class Server:
+    """The app as `make serve` serves it: scripts/serve.sh (gunicorn with
+    scripts/gunicorn.conf.py and the background worker), on a loopback port; stopped on exit.
+    `workers`, `gunicorn_args` and `app` override serve.sh's defaults for a comparison only."""
 
-
-class Gunicorn:
-    """gunicorn with production settings on a loopback port; stopped on exit."""
-
-    def __init__(self, port: int, workers: int, env: dict):
-        self.port, self.workers, self.env = port, workers, env
+    def __init__(self, port: int, env: dict, workers=None, gunicorn_args="", app=None):
+        self.port = port
+        self.env = dict(env)
+        if gunicorn_args:
+            self.env["GUNICORN_CMD_ARGS"] = gunicorn_args
+        if app:
+            self.env["SERVE_APP"] = app
+        self.args = [str(ROOT / "scripts" / "serve.sh"), f"{HOST}:{port}"]
+        if workers:
+            self.args.append(str(workers))
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in __exit__)
-            prefix="bench-gunicorn-", suffix=".log", delete=False
+            prefix="bench-serve-", suffix=".log", delete=False
         )
 
-    def __enter__(self) -> Gunicorn:
-        gunicorn = Path(sys.executable).parent / "gunicorn"
+    def __enter__(self) -> Server:
         self.process = subprocess.Popen(  # noqa: S603 (fixed arguments)
-            [
-                str(gunicorn),
-                "fallmanagement.wsgi",
-                "--workers",
-                str(self.workers),
-                "--bind",
-                f"{HOST}:{self.port}",
-                "--log-level",
-                "warning",
-                *no_control_socket(gunicorn),
-            ],
+            self.args,
             cwd=ROOT,
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped with all its children
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited, see {self.log.name}")
+                raise RuntimeError(f"serve.sh exited, see {self.log.name}")
             try:
                 status, *_ = HttpSession(self.port).request("GET", "/healthz")
                 if status == 200:
@@ -594,15 +723,28 @@ class Gunicorn:
             except OSError:
                 pass
             time.sleep(0.3)
-        raise RuntimeError(f"gunicorn did not answer on port {self.port}, see {self.log.name}")
+        self.__exit__()
+        raise RuntimeError(f"serve.sh did not answer on port {self.port}, see {self.log.name}")
 
     def __exit__(self, *exc) -> None:
-        self.process.terminate()
         try:
+            os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=15)
+        except ProcessLookupError:
+            pass
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
         self.log.close()
+
+
+def measure_healthz_http(port: int) -> dict:
+    """/healthz through the server with a session cookie: no cookie may come back."""
+    session = HttpSession(port)
+    session.login(CASEWORKER)
+    status, headers, _body, _t = session.request("GET", "/healthz")
+    cookies = [c.split("=", 1)[0].strip() for c in headers.get_all("Set-Cookie") or []]
+    return {"status": status, "set_cookie": cookies}
 
 
 # --- funding report ----------------------------------------------------------------------
@@ -807,31 +949,65 @@ def machine() -> dict:
     }
 
 
+def _target(label: str, value, ok: bool | None) -> dict:
+    return {
+        "target": label,
+        "value": value,
+        "result": "MISSING" if ok is None else ("PASS" if ok else "FAIL"),
+    }
+
+
 def evaluate(result: dict) -> list[dict]:
     targets = []
-    for spec in result["pages"]:
+    for spec in result["pages"] if result["only"] == "all" else []:
         if not spec.get("target"):
             continue
         ok = spec.get("state") == "ok"
+        name = spec["name"]
+        if spec.get("main"):
+            ratio = spec.get("ratio")
+            targets.append(
+                _target(
+                    f"ratio server/SQL <= {TARGET_RATIO:g}: {name}",
+                    ratio if ok else spec.get("state"),
+                    ratio <= TARGET_RATIO if ok and ratio is not None else None,
+                )
+            )
         targets.append(
-            {
-                "target": f"p95 < {TARGET_P95_MS} ms: {spec['name']}",
-                "value": spec.get("p95_ms") if ok else spec.get("state"),
-                "result": ("PASS" if spec["p95_ms"] < TARGET_P95_MS else "FAIL")
-                if ok and "p95_ms" in spec
-                else "MISSING",
-            }
+            _target(
+                f"p95 < {TARGET_P95_MS} ms: {name}",
+                spec.get("p95_ms") if ok else spec.get("state"),
+                spec["p95_ms"] < TARGET_P95_MS if ok and "p95_ms" in spec else None,
+            )
         )
         targets.append(
-            {
-                "target": f"<= {TARGET_QUERIES} queries: {spec['name']}",
-                "value": spec.get("queries") if ok else spec.get("state"),
-                "result": ("PASS" if spec["queries"] <= TARGET_QUERIES else "FAIL")
-                if ok
-                else "MISSING",
-            }
+            _target(
+                f"<= {TARGET_QUERIES} queries: {name}",
+                spec.get("queries") if ok else spec.get("state"),
+                spec["queries"] <= TARGET_QUERIES if ok else None,
+            )
         )
-    report = result["report"]
+    listing = (result.get("throughput") or {}).get("caseload list")
+    targets.append(
+        _target(
+            f"caseload list >= {TARGET_THROUGHPUT} req/s at {result['users']} users",
+            listing["requests_per_second"] if listing else None,
+            listing["requests_per_second"] >= TARGET_THROUGHPUT if listing else None,
+        )
+    )
+    healthz = result.get("healthz") or {}
+    if healthz:
+        cookies = healthz["inprocess"]["set_cookie"] + healthz.get("http", {}).get("set_cookie", [])
+        targets.append(
+            _target(
+                f"/healthz: {TARGET_HEALTHZ_QUERIES} query, no session (no cookie)",
+                f"{healthz['inprocess']['queries']} queries, cookies {cookies or 'none'}",
+                healthz["inprocess"]["queries"] == TARGET_HEALTHZ_QUERIES and not cookies,
+            )
+        )
+    report = result.get("report")
+    if not report:
+        return targets
     for key, limit, label in (
         ("figures", TARGET_FIGURES_S, "yearly figures"),
         ("pdf", TARGET_PDF_S, "funding report PDF"),
@@ -841,38 +1017,49 @@ def evaluate(result: dict) -> list[dict]:
         if seconds is None and key == "pdf" and report.get("pdf_http", {}).get("status") == 200:
             seconds = report["pdf_http"]["seconds"]
         targets.append(
-            {
-                "target": f"{label} < {limit:g} s",
-                "value": seconds if seconds is not None else entry.get("state"),
-                "result": ("PASS" if seconds < limit else "FAIL")
-                if seconds is not None
-                else "MISSING",
-            }
+            _target(
+                f"{label} < {limit:g} s",
+                seconds if seconds is not None else entry.get("state"),
+                seconds < limit if seconds is not None else None,
+            )
         )
     return targets
 
 
 def table(result: dict) -> str:
     lines = [
-        f"{'page':40} {'state':22} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}",
-        "-" * 90,
+        f"{'page':38} {'state':8} {'p50':>6} {'p95':>6} {'q':>3} {'server':>7} {'SQL':>6} "
+        f"{'ratio':>5} | {'baseline':>8} {'SQL':>6} {'ratio':>5} {'q':>3}",
+        "-" * 110,
     ]
     for spec in result["pages"]:
+        base = spec.get("baseline") or {}
         lines.append(
-            f"{spec['name'][:40]:40} {str(spec.get('state'))[:22]:22} "
-            f"{spec.get('p50_ms', '-')!s:>8} {spec.get('p95_ms', '-')!s:>8} "
-            f"{spec.get('queries', '-')!s:>8}"
+            f"{spec['name'][:38]:38} {str(spec.get('state'))[:8]:8} "
+            f"{spec.get('p50_ms', '-')!s:>6} {spec.get('p95_ms', '-')!s:>6} "
+            f"{spec.get('queries', '-')!s:>3} {spec.get('server_ms', '-')!s:>7} "
+            f"{spec.get('sql_ms', '-')!s:>6} {spec.get('ratio', '-')!s:>5} | "
+            f"{base.get('server_ms', '-')!s:>8} {base.get('sql_ms', '-')!s:>6} "
+            f"{base.get('ratio', '-')!s:>5} {base.get('queries', '-')!s:>3}"
         )
-    tp = result.get("throughput") or {}
-    if tp:
+    lines.append("(ms; p50/p95 through the server one request at a time, server/SQL in-process)")
+    server = result["server"]
+    lines.append(
+        f"server: scripts/serve.sh, workers {server['workers'] or 'default'}, "
+        f"extra gunicorn args {server['gunicorn_args'] or 'none'}, app {server['app'] or 'default'}"
+        f", env {' '.join(server['env']) or 'as make serve'}"
+    )
+    for name, tp in (result.get("throughput") or {}).items():
         lines.append(
-            f"throughput caseload list, {tp['users']} users: {tp['requests_per_second']} req/s "
+            f"throughput {name}, {tp['users']} users: {tp['requests_per_second']} req/s "
             f"(p50 {tp['p50_ms']} ms, p95 {tp['p95_ms']} ms, errors {tp['errors']})"
         )
-    report = result["report"]
-    figures = report["figures"].get("seconds", report["figures"].get("state"))
-    pdf = report["pdf"].get("seconds", report["pdf"].get("state"))
-    lines.append(f"report {report['year']}: figures {figures} s, PDF {pdf} s")
+    report = result.get("report")
+    if report:
+        figures = report["figures"].get("seconds", report["figures"].get("state"))
+        pdf = report["pdf"].get("seconds", report["pdf"].get("state"))
+        lines.append(f"report {report['year']}: figures {figures} s, PDF {pdf} s")
+    lines.append(f"load before/after: {result['load']['before']} / {result['load']['after']}")
     lines.append("")
     for target in result["targets"]:
         lines.append(f"{target['result']:8} {target['target']} ({target['value']})")
@@ -883,11 +1070,19 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
-    # Stopped with SIGTERM (kill, timeout): unwind, so that gunicorn is stopped too.
+    # Stopped with SIGTERM (kill, timeout): unwind, so that the server is stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.perf_counter()
+    load_before = load_average()
     base_url = os.environ.get("DATABASE_URL")
     if not base_url:
         print("DATABASE_URL is not set (make bench sets it).", file=sys.stderr)
@@ -922,39 +1117,63 @@ def main(argv=None) -> int:
         call_command("collectstatic", interactive=False, verbosity=0)
 
     pages, notes = build_pages(case["participant_pk"])
-    log("queries per page (in-process)")
-    count_queries(pages)
-    year = args.year or timezone.localdate().year
-    log(f"funding report {year}")
-    report = measure_report(year)
+    report = healthz = None
+    if args.only == "all":
+        log(f"server time, SQL time, queries per page (in-process, {args.inprocess_requests} each)")
+        measure_inprocess(pages, args.inprocess_requests)
+        healthz = {"inprocess": measure_healthz_inprocess()}
+        year = args.year or timezone.localdate().year
+        log(f"funding report {year}")
+        report = measure_report(year)
+    else:
+        for spec in pages:
+            spec["state"] = "ok" if spec["path"] else "missing (no URL)"
 
+    # As `make serve` runs it: no DEBUG, local defaults for what production sets explicitly.
     env = {
-        **os.environ,
-        "DATABASE_URL": bench_url,
-        "DB_POOL": "1",
-        "DJANGO_SETTINGS_MODULE": "fallmanagement.settings",
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DJANGO_DEBUG", "DJANGO_SETTINGS_MODULE", "DB_POOL", "DATABASE_OWNER_URL")
     }
-    log(f"gunicorn, {args.workers} workers, {HOST}:{args.port}")
-    with Gunicorn(args.port, args.workers, env):
-        measure_latency(args.port, pages, args.requests, args.page_seconds)
-        listing = next(p for p in pages if p["url_name"] == "participants:list")
-        throughput = None
-        if listing.get("state") == "ok":
-            log(f"throughput: {args.users} users, {args.throughput_seconds:g} s")
-            throughput = measure_throughput(
-                args.port, listing["path"], args.users, args.throughput_seconds
+    env["DATABASE_URL"] = bench_url
+    env.update(item.split("=", 1) for item in args.server_env)
+    server = {
+        "workers": args.workers,
+        "gunicorn_args": args.gunicorn_args,
+        "app": args.app,
+        "env": args.server_env,
+    }
+    log(f"scripts/serve.sh on {HOST}:{args.port} {server}")
+    throughput = {}
+    wanted = [name.strip() for name in args.throughput_pages.split(",") if name.strip()]
+    with Server(args.port, env, args.workers, args.gunicorn_args, args.app):
+        if args.only == "all":
+            healthz["http"] = measure_healthz_http(args.port)
+            measure_latency(args.port, pages, args.requests, args.page_seconds)
+        for name in wanted:
+            spec = next((p for p in pages if p["name"] == name), None)
+            if spec is None or spec.get("state") != "ok":
+                continue
+            log(f"throughput {name}: {args.users} users, {args.throughput_seconds:g} s")
+            throughput[name] = measure_throughput(
+                args.port, spec["path"], args.users, args.throughput_seconds
             )
+            log(f"  {throughput[name]['requests_per_second']} req/s")
 
     result = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
+        "load": {"before": load_before, "after": load_average()},
+        "only": args.only,
         "participants": args.participants,
         "data": marker["counts"],
         "seed": {"seconds": marker.get("seed_seconds"), "state": seed_state},
         "bench_case": case,
         "notes": notes,
-        "gunicorn_workers": args.workers,
+        "server": server,
+        "users": args.users,
         "pages": pages,
+        "healthz": healthz,
         "throughput": throughput,
         "report": report,
     }
