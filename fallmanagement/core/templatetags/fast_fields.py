@@ -1,4 +1,5 @@
-"""`{{ field|fast_field }}`: crispy-forms' bootstrap5 markup for one field, written in Python.
+"""`{{ field|fast_field }}` and `{{ form|fast_form }}`: crispy-forms' bootstrap5 markup for one
+field or a whole form, written in Python.
 
 `as_crispy_field` renders about a dozen nested templates per field (0.5–2 ms each); on the
 list pages the filter forms cost more than the rest of the page. This filter writes the same
@@ -10,7 +11,7 @@ checkboxes, files, fieldsets) still goes through crispy.
 
 from html import escape
 
-from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field, as_crispy_form
 from django import forms, template
 from django.utils.safestring import SafeData, mark_safe
 
@@ -94,3 +95,19 @@ def fast_field(field):
         f'<div id="div_{field.auto_id}" class="mb-3">{label_html}'
         f"{_widget(field, css)}{_errors(field)}{_help(field)}</div>"
     )
+
+
+@register.filter
+def fast_form(form):
+    """`{{ form|crispy }}` in Python: the non-field errors, then every field as `fast_field`."""
+    if not isinstance(form, forms.BaseForm):  # formsets: crispy
+        return as_crispy_form(form)
+    parts = []
+    errors = form.non_field_errors()
+    if errors:
+        items = "".join(f"<li>{_text(error)}</li>" for error in errors)
+        parts.append(
+            f'<div class="alert alert-block alert-danger"><ul class="m-0">{items}</ul></div>'
+        )
+    parts.extend(fast_field(field) for field in form)
+    return mark_safe("".join(parts))  # noqa: S308 - fast_field and _text escape
