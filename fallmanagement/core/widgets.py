@@ -49,6 +49,16 @@ class GermanBlankChoiceMixin:
         german_blank_choices(self.fields)
 
 
+def html_attrs(attrs: dict) -> str:
+    """The attributes of a widget as django/forms/widgets/attrs.html writes them: in the given
+    order, True as a bare attribute, False left out, everything else escaped."""
+    return "".join(
+        f" {name}" if value is True else f' {name}="{_escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
 class FastSelect(forms.Select):
     """A single <select> whose options are rendered in Python.
 
@@ -69,7 +79,7 @@ class FastSelect(forms.Select):
                 f"{label if isinstance(label, SafeData) else _escape(str(label))}</option>"
             )
         return mark_safe(  # noqa: S308 - every value above is escaped
-            f'<select name="{_escape(name)}"{flatatt(final_attrs)}>{"".join(options)}</select>'
+            f'<select name="{_escape(name)}"{html_attrs(final_attrs)}>{"".join(options)}</select>'
         )
 
 

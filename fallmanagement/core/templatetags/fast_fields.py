@@ -15,7 +15,7 @@ from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field, as_c
 from django import forms, template
 from django.utils.safestring import SafeData, mark_safe
 
-from ..widgets import FastSelect
+from ..widgets import FastSelect, html_attrs
 
 register = template.Library()
 
@@ -48,6 +48,31 @@ def _help(field) -> str:
     return f'<div id="{field.auto_id}_helptext" class="form-text">{field.help_text}</div>'
 
 
+class _PythonRendered:
+    """An <input> or <textarea> widget written in Python instead of its two templates, with
+    the same context (`get_context`) and markup; everything else comes from the widget."""
+
+    def __init__(self, widget):
+        self._widget = widget
+
+    def __getattr__(self, name):
+        return getattr(self._widget, name)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self._widget.get_context(name, value, attrs)["widget"]
+        value = widget["value"]
+        if isinstance(self._widget, forms.Textarea):
+            text = escape(str(value)) if value else ""
+            return mark_safe(  # noqa: S308 - name, attributes and text are escaped
+                f'<textarea name="{escape(name)}"{html_attrs(widget["attrs"])}>\n{text}</textarea>'
+            )
+        shown = f' value="{escape(str(value))}"' if value is not None else ""
+        return mark_safe(  # noqa: S308 - name, value and attributes are escaped
+            f'<input type="{widget["type"]}" name="{escape(name)}"{shown}'
+            f"{html_attrs(widget['attrs'])}>"
+        )
+
+
 def _widget(field, css: str) -> str:
     # The classes crispy gives: the widget's own, its class name, the Bootstrap class.
     widget = field.field.widget
@@ -57,6 +82,10 @@ def _widget(field, css: str) -> str:
     for extra in (css, "is-invalid") if field.errors else (css,):
         if extra not in classes.split():
             classes += " " + extra
+    if isinstance(widget, (forms.widgets.Input, forms.Textarea)) and not isinstance(
+        widget, forms.FileInput
+    ):
+        return str(field.as_widget(widget=_PythonRendered(widget), attrs={"class": classes}))
     if type(widget) is forms.Select:
         # Same <select>, its options written in Python instead of one template each.
         fast = FastSelect(attrs=widget.attrs)
