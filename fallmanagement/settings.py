@@ -167,7 +167,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Accounts
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the user with roles, 2FA policy and shared cases at once.
+    "fallmanagement.privacy.backends.RequestUserBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -200,6 +201,8 @@ AXES_DISABLE_ACCESS_LOG = True
 # Sessions: expire after inactivity and on browser close.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", "30")) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# Database sessions that skip the write while the expiry moved less than a minute (see there).
+SESSION_ENGINE = "fallmanagement.core.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

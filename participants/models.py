@@ -70,6 +70,11 @@ class ParticipantQuerySet(models.QuerySet):
         return self.none()
 
 
+def remember_shared_case_ids(user, ids) -> None:
+    """Store the ids of `shared_case_ids` loaded with the user (one query)."""
+    user._fm_shared_case_ids = list(ids)
+
+
 def shared_case_ids(user) -> list[int]:
     """Ids of the cases shared with `user` (substitutes), looked up once per request."""
     cached = getattr(user, "_fm_shared_case_ids", None)

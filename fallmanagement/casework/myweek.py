@@ -11,6 +11,7 @@ import datetime
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import (
+    CharField,
     Count,
     DateField,
     Exists,
@@ -19,9 +20,10 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
     Window,
 )
-from django.db.models.functions import Coalesce, Least
+from django.db.models.functions import Coalesce, Least, RowNumber
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -146,7 +148,10 @@ def week_queries(user, today: datetime.date) -> dict[str, QuerySet]:
         .order_by("starts_on", "pk"),
         "erlaubnisse": mine.filter(
             Q(residence_valid_until__lte=horizon) | Q(work_permit_valid_until__lte=horizon)
-        ).order_by(
+        )
+        # The same columns as "kein-kontakt": the start page reads both in one query.
+        .annotate(last_contact=Subquery(last_contact))
+        .order_by(
             Least("residence_valid_until", "work_permit_valid_until").asc(),
             "pk",
         ),
@@ -166,7 +171,9 @@ def week_queries(user, today: datetime.date) -> dict[str, QuerySet]:
         .order_by("starts", "pk"),
         "angebote-rueckmeldung": referrals.filter(
             state=Referral.State.STARTED, offer__ends_on__lt=today
-        ).order_by("offer__ends_on", "pk"),
+        )
+        .annotate(starts=Coalesce("started_on", "offer__starts_on"))
+        .order_by("offer__ends_on", "pk"),
     }
 
 
@@ -174,6 +181,29 @@ def _first(queryset: QuerySet, key: str, limit: int = LIST_LIMIT) -> WeekList:
     """The first `limit` rows and the list's full length, in one query."""
     rows = list(queryset.annotate(list_total=Window(Count("*")))[:limit])
     return WeekList(rows, key, rows[0].list_total if rows else 0)
+
+
+def _first_together(queries: dict[str, QuerySet], keys: tuple[str, ...]) -> dict[str, WeekList]:
+    """`_first` of several lists of one model with the same columns, in one UNION ALL query.
+
+    Each part keeps its own order and limit; its row numbers (in that order) put the rows back
+    in order whatever order the database returns the parts in."""
+    parts = []
+    for key in keys:
+        queryset = queries[key]
+        parts.append(
+            queryset.annotate(
+                week_list=Value(key, output_field=CharField()),
+                list_total=Window(Count("*")),
+                list_row=Window(RowNumber(), order_by=list(queryset.query.order_by)),
+            )[:LIST_LIMIT]
+        )
+    rows = sorted(parts[0].union(*parts[1:], all=True), key=lambda row: row.list_row)
+    lists = {}
+    for key in keys:
+        items = [row for row in rows if row.week_list == key]
+        lists[key] = WeekList(items, key, items[0].list_total if items else 0)
+    return lists
 
 
 def permit_rows(participants, today: datetime.date) -> list[dict]:
@@ -199,7 +229,17 @@ def my_week(user, today: datetime.date | None = None) -> dict:
     today = today or timezone.localdate()
     week_start, week_end = _week_bounds(today)
     queries = week_queries(user, today)
-    lists = {key: _first(queryset, key) for key, queryset in queries.items()}
+    together = (
+        ("ueberfaellig", "faellig"),
+        ("erlaubnisse", "kein-kontakt"),
+        ("angebote-beginn", "angebote-rueckmeldung"),
+    )
+    lists = {}
+    for keys in together:
+        lists.update(_first_together(queries, keys))
+    for key, queryset in queries.items():
+        if key not in lists:
+            lists[key] = _first(queryset, key)
     permits = lists["erlaubnisse"]
     lists["erlaubnisse"] = WeekList(permit_rows(permits, today), "erlaubnisse")
     lists["erlaubnisse"].total = len(lists["erlaubnisse"]) + permits.more

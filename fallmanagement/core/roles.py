@@ -59,6 +59,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+def remember_roles(user, names) -> None:
+    """Store the role names of `user` loaded elsewhere (with the user, in one query)."""
+    user._fm_roles = frozenset(names)
+
+
 def user_roles(user) -> frozenset[str]:
     """The role names of a user, cached on the user object for the request."""
     if not user.is_authenticated:

@@ -4,11 +4,13 @@ Django 6.1's blank choice label ("- Select an option -") has no German translati
 Django itself; every app's select fields use our own German label instead.
 """
 
+from html import escape as _escape
+
 from django import forms
 from django.forms.utils import flatatt
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import KldbOccupation
@@ -47,29 +49,38 @@ class GermanBlankChoiceMixin:
         german_blank_choices(self.fields)
 
 
+def html_attrs(attrs: dict) -> str:
+    """The attributes of a widget as django/forms/widgets/attrs.html writes them: in the given
+    order, True as a bare attribute, False left out, everything else escaped."""
+    return "".join(
+        f" {name}" if value is True else f' {name}="{_escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
 class FastSelect(forms.Select):
     """A single <select> whose options are rendered in Python.
 
     Django renders every <option> through a template: a filter with 1 400 caseworkers took
-    250 ms. Same markup as forms.Select (flat choices only, no option groups).
+    250 ms; `format_html` per option still 1.7 ms for the 250 countries, plain `html.escape`
+    0.1 ms. Same markup as forms.Select (flat choices only, no option groups).
     """
 
     def render(self, name, value, attrs=None, renderer=None):
         final_attrs = self.build_attrs(self.attrs, attrs)
         selected = set(self.format_value(value))
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (
-                    option_value,
-                    mark_safe(" selected") if str(option_value) in selected else "",
-                    label,
-                )
-                for option_value, label in self.choices
-            ),
+        options = []
+        for option_value, label in self.choices:
+            option_value = str(option_value)
+            options.append(
+                f'<option value="{_escape(option_value)}"'
+                f"{' selected' if option_value in selected else ''}>"
+                f"{label if isinstance(label, SafeData) else _escape(str(label))}</option>"
+            )
+        return mark_safe(  # noqa: S308 - every value above is escaped
+            f'<select name="{_escape(name)}"{html_attrs(final_attrs)}>{"".join(options)}</select>'
         )
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final_attrs), options)
 
 
 class SearchSelect(forms.Select):

@@ -156,6 +156,11 @@ except ImportError:  # pragma: no cover
 # --- second factor -------------------------------------------------------------------------
 
 
+def remember_second_factor_required(user, required: bool) -> None:
+    """Store the answer of `second_factor_required` loaded with the user (one query)."""
+    user._fm_requires_2fa = bool(required)
+
+
 def second_factor_required(user) -> bool:
     """True if one of the user's roles requires a TOTP second factor (cached per request)."""
     cached = getattr(user, "_fm_requires_2fa", None)

@@ -130,7 +130,7 @@ user = get_user_model().objects.create_user("last", password="x" * 20)
 user.groups.add(Group.objects.get(name=Role.REPORTING))
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[BACKEND_SESSION_KEY] = "fallmanagement.privacy.backends.RequestUserBackend"
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.create()
 job = ReportJob.objects.create(
