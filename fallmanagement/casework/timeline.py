@@ -295,7 +295,7 @@ def build_timeline(
     }
     extra = dict(also or {})
     fetched = fetch_together({**querysets, **extra}, annotations=("entry_date",))
-    if "notiz" in fetched:
+    if fetched.get("notiz"):
         # The notes' addenda in one more query (a UNION cannot prefetch).
         addenda = Prefetch("addenda", queryset=NoteAddendum.objects.select_related("author"))
         prefetch_related_objects(fetched["notiz"], addenda)
