@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_countries import countries
 
 from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.locking import StaleObjectError, handle_stale, save_versioned
@@ -50,6 +51,19 @@ def _list_url(params) -> str:
     clean = [(k, v) for k, v in params.items() if k not in ("page", "clear") and v]
     url = reverse("participants:list")
     return f"{url}?{urlencode(clean)}" if clean else url
+
+
+def _with_labels(participants: list[Participant]) -> None:
+    """Status, German level and country of each row as `*_label`, each name translated once
+    per page: get_FIELD_display builds the choice map and translates on every call, a
+    Country translates its name on every access (3.5 ms for 25 rows)."""
+    status = {value: str(label) for value, label in Participant.Status.choices}
+    german = {value: str(label) for value, label in Participant.GermanLevel.choices}
+    country_names = dict(countries)
+    for p in participants:
+        p.status_label = status.get(p.status, p.status)
+        p.german_level_label = german.get(p.german_level, p.german_level)
+        p.country_label = country_names.get(p.country_of_origin.code, "")
 
 
 @role_required(Role.CASEWORK, Role.ADMINISTRATION)
@@ -103,6 +117,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
                 request.GET.get("page")
             )
             page.object_list = list(page.object_list)
+            _with_labels(page.object_list)
     except (FieldError, DatabaseError) as error:
         if not query:
             raise

@@ -11,7 +11,7 @@ kinds missing there keep their default. The due date of the next check-in is com
 """
 
 from django.conf import settings
-from django.db.models import Case, Count, DateField, F, Func, Q, QuerySet, Value, When
+from django.db.models import Case, Count, DateField, F, FloatField, Func, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from .models import Placement
@@ -40,8 +40,10 @@ class _PointInPeriod(Func):
 
     output_field = DateField()
 
-    def __init__(self, start, end, fraction: float):
-        super().__init__(start, end, Value(fraction))
+    def __init__(self, start, end, fraction):
+        if not hasattr(fraction, "resolve_expression"):
+            fraction = Value(fraction)
+        super().__init__(start, end, fraction)
 
     def as_sql(self, compiler, connection, **extra_context):
         (start, start_params), (end, end_params), (fraction, fraction_params) = (
@@ -49,6 +51,34 @@ class _PointInPeriod(Func):
         )
         sql = f"({start} + CAST(ROUND(({end} - {start}) * {fraction}) AS integer))"
         return sql, (*start_params, *end_params, *start_params, *fraction_params)
+
+
+class _NextPoint(Func):
+    """The fraction of the period of the next check-in: the plan of the placement's kind as a
+    float8 array, indexed by the check-ins done (NULL when the plan is complete or the kind has
+    none). One expression instead of a CASE branch per kind and point: the start page compiled
+    the fifteen branches, each with the period and the count, in 8 ms."""
+
+    output_field = FloatField()
+
+    def __init__(self, kind, done, plan: dict[str, tuple[float, ...]]):
+        super().__init__(kind, done)
+        self.plan = {kind: points for kind, points in plan.items() if points}
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (kind, kind_params), (done, done_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        if not self.plan:
+            return "CAST(NULL AS double precision)", ()
+        branches, params = [], []
+        for plan_kind, points in self.plan.items():
+            branches.append(
+                f"WHEN %s THEN CAST(ARRAY[{', '.join(['%s'] * len(points))}] AS double precision[])"
+            )
+            params += [plan_kind, *(float(point) for point in points)]
+        sql = f"(CASE {kind} {' '.join(branches)} END)[{done} + 1]"
+        return sql, (*kind_params, *params, *done_params)
 
 
 def with_next_checkin(queryset: QuerySet[Placement]) -> QuerySet[Placement]:
@@ -62,19 +92,13 @@ def with_next_checkin(queryset: QuerySet[Placement]) -> QuerySet[Placement]:
     ).annotate(
         checkins_done=Count("checkins", filter=Q(checkins__date__gte=F("starts_on"))),
     )
-    whens = [
-        When(
-            kind=kind,
-            checkins_done=number,
-            then=_PointInPeriod(F("starts_on"), F("ends_on"), fraction),
-        )
-        for kind, points in checkin_plan().items()
-        for number, fraction in enumerate(points)
-    ]
+    plan = checkin_plan()
     return queryset.annotate(
         checkin_points=Case(
-            *[When(kind=kind, then=Value(len(points))) for kind, points in checkin_plan().items()],
+            *[When(kind=kind, then=Value(len(points))) for kind, points in plan.items()],
             default=Value(0),
         ),
-        next_checkin_due=Case(*whens, default=None, output_field=DateField()),
+        next_checkin_due=_PointInPeriod(
+            F("starts_on"), F("ends_on"), _NextPoint(F("kind"), F("checkins_done"), plan)
+        ),
     )

@@ -530,8 +530,8 @@ def test_case_file_query_count_is_constant(
     for i in range(30):
         CaseNoteFactory(participant=participant, text=f"Notiz {i}")
         FollowUpFactory(participant=participant, subject=f"WV {i}")
-    # Target of issue 8: at most 15 queries per page, whatever the length of the history.
-    with django_assert_max_num_queries(15):
+    # Target of issue 19: at most 12 queries per page, whatever the length of the history.
+    with django_assert_max_num_queries(12):
         assert caseworker_client.get(url).status_code == 200
 
 
