@@ -23,6 +23,9 @@ class ImportRun(models.Model):
         RUNNING = "laeuft", _("läuft")
         DONE = "fertig", _("importiert")
         FAILED = "fehler", _("fehlgeschlagen")
+        # The worker stopped sending its heartbeat (killed, machine restarted): since the real
+        # run is one transaction, nothing of it was written; the run can be started again.
+        ABORTED = "abgebrochen", _("abgebrochen")
         UNDONE = "rueckgaengig", _("rückgängig gemacht")
 
     kind = models.CharField(_("Art"), max_length=20, choices=ImportKind.choices)
@@ -35,6 +38,9 @@ class ImportRun(models.Model):
         _("Stand"), max_length=20, choices=Status.choices, default=Status.UPLOADED
     )
     progress = models.PositiveSmallIntegerField(_("Fortschritt (%)"), default=0)
+    # Set by the worker when it starts and with every progress report (its lease): a running
+    # import whose heartbeat is older than settings.IMPORT_STALE_MINUTES has lost its worker.
+    heartbeat_at = models.DateTimeField(_("Letztes Lebenszeichen"), null=True, blank=True)
     created = models.PositiveIntegerField(_("neu"), default=0)
     updated = models.PositiveIntegerField(_("geändert"), default=0)
     unchanged = models.PositiveIntegerField(_("unverändert"), default=0)
@@ -69,6 +75,9 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_kind_display()})"
+
+    # Statuses from which the user may (re)start the column mapping and the dry run.
+    STARTABLE = (Status.UPLOADED, Status.PREVIEWED, Status.ABORTED)
 
 
 class ImportedRecord(models.Model):
