@@ -10,7 +10,7 @@ import re
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -165,3 +165,16 @@ def possible_duplicates(
         f"{first_name} {last_name}",
         whole_words=True,
     ).order_by("-search_rank", "pk")
+
+
+def shared_dates_of_birth(dates) -> set:
+    """Of `dates`, those that more than one participant has: only a person born on one of them
+    can have a possible duplicate by the date of birth (`possible_duplicates` without a
+    country), so a bulk import asks this once per batch instead of searching every name."""
+    return set(
+        Participant.objects.filter(date_of_birth__in=set(dates))
+        .values("date_of_birth")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .values_list("date_of_birth", flat=True)
+    )
