@@ -134,7 +134,8 @@ class MappingTemplate(models.Model):
 
 class Reassignment(models.Model):
     """One case moved to another caseworker (one row per case, also in bulk), with the reason
-    and the optional handover period in which the previous caseworker keeps access."""
+    and the optional handover period in which the previous caseworker may still read the case
+    (the access itself is a `participants.CaseHandover`)."""
 
     participant = models.ForeignKey(
         "participants.Participant", on_delete=models.CASCADE, related_name="reassignments"
@@ -155,7 +156,6 @@ class Reassignment(models.Model):
     )
     reason = models.CharField(_("Grund"), max_length=300)
     handover_until = models.DateField(_("Übergabe bis"), null=True, blank=True)
-    handover_ended = models.BooleanField(default=False)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -165,13 +165,6 @@ class Reassignment(models.Model):
         ordering = ["-changed_at"]
         verbose_name = _("Neuzuweisung")
         verbose_name_plural = _("Neuzuweisungen")
-        indexes = [
-            models.Index(
-                fields=["handover_until"],
-                name="reassignment_open_handover",
-                condition=models.Q(handover_ended=False, handover_until__isnull=False),
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.participant_id}: {self.from_caseworker_id} → {self.to_caseworker_id}"
