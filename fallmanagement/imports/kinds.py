@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import psycopg
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models, transaction
@@ -891,7 +892,7 @@ class Handler:
                     by_model.setdefault(type(item.instance), []).append(item.instance)
                 for model, objs in by_model.items():
                     copy_create(model, objs)
-        except DatabaseError:
+        except (DatabaseError, psycopg.Error):  # COPY raises psycopg's own errors
             for item in queued:
                 item.instance.pk = None
                 item.instance._state.adding = True
