@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from bench import imports as bench
 from fallmanagement.imports import engine
 from fallmanagement.imports.models import ImportedRecord, ImportKind, ImportRun
 from placements.models import Placement
@@ -113,3 +114,22 @@ def test_upload_of_100_mb_is_refused_and_nothing_stored(admin_client_role):
     assert response.status_code == 400
     assert "zu groß" in response.text
     assert not ImportRun.objects.exists()
+
+
+def test_the_size_bench_files_import_cleanly_in_small(administrator):
+    # `make bench-import` at 1 % of its size: its real-looking files import without errors.
+    counts = []
+    for kind, content in (
+        (ImportKind.EMPLOYERS, bench.employers_csv()),
+        (ImportKind.PARTICIPANTS, bench.participants_xlsx(50)),
+        (ImportKind.PLACEMENTS, bench.placements_csv(50, 200)),
+    ):
+        run = make_run(
+            administrator,
+            content,
+            kind=kind,
+            filename="x.xlsx" if kind == ImportKind.PARTICIPANTS else "x.csv",
+        )
+        engine.process(run, dry_run=False)
+        counts.append((run.created, run.errors))
+    assert counts == [(300, 0), (50, 0), (200, 0)]
