@@ -79,32 +79,34 @@ class ParticipantQuerySet(models.QuerySet):
         return visible.exclude(pk__in=read_only) if read_only else visible
 
 
+def _case_access(user) -> tuple[list[int], list[int]]:
+    """(ids shared with `user`, ids handed over from `user` and still readable), with ONE
+    query per request (a UNION), cached on the user object."""
+    cached = getattr(user, "_fm_case_access", None)
+    if cached is None:
+        shares = Participant.shared_with.through.objects.filter(user_id=user.pk).values_list(
+            "participant_id", Value(False, output_field=models.BooleanField())
+        )
+        # Compared with today when asked: a handover ends without any scheduled job.
+        handovers = CaseHandover.objects.filter(
+            previous_caseworker_id=user.pk, until__gte=timezone.localdate()
+        ).values_list("participant_id", Value(True, output_field=models.BooleanField()))
+        shared, handed_over = [], []
+        for pk, is_handover in shares.union(handovers, all=True):
+            (handed_over if is_handover else shared).append(pk)
+        cached = user._fm_case_access = (shared, handed_over)
+    return cached
+
+
 def shared_case_ids(user) -> list[int]:
     """Ids of the cases shared with `user` (substitutes), looked up once per request."""
-    cached = getattr(user, "_fm_shared_case_ids", None)
-    if cached is None:
-        cached = list(
-            Participant.shared_with.through.objects.filter(user_id=user.pk).values_list(
-                "participant_id", flat=True
-            )
-        )
-        user._fm_shared_case_ids = cached
-    return cached
+    return _case_access(user)[0]
 
 
 def handover_case_ids(user) -> list[int]:
     """Ids of the cases handed over from `user` to another caseworker whose handover period
-    lasts until today or later: `user` may still read them (never change them). Compared with
-    today when asked, so a handover ends without any scheduled job."""
-    cached = getattr(user, "_fm_handover_case_ids", None)
-    if cached is None:
-        cached = list(
-            CaseHandover.objects.filter(
-                previous_caseworker_id=user.pk, until__gte=timezone.localdate()
-            ).values_list("participant_id", flat=True)
-        )
-        user._fm_handover_case_ids = cached
-    return cached
+    lasts until today or later: `user` may still read them (never change them)."""
+    return _case_access(user)[1]
 
 
 def read_only_case_ids(user) -> set[int]:
