@@ -95,7 +95,7 @@ VENV_OK := $(shell $(PY) -c 'import sys; print(int(sys.version_info >= (3, 12)))
 
 # --- targets ----------------------------------------------------------------
 
-.PHONY: help install run test lint fmt e2e fuzz serve bench backup restore db stop-db db-shell clean-db FORCE
+.PHONY: help install run test lint fmt e2e fuzz serve bench bench-import backup restore db stop-db db-shell clean-db FORCE
 
 help: ## diese Übersicht
 	@echo "Aufruf: make <Ziel>   (DATABASE_URL gesetzt = diese Datenbank, sonst lokaler Cluster)"
@@ -191,6 +191,12 @@ bench: $(STAMP) ## Benchmarks (python -m bench.run, Argumente: BENCH_ARGS=...)
 	# The benchmark creates and migrates its own database: that is the owner's business.
 	export DATABASE_URL="$${DATABASE_OWNER_URL:-$$DATABASE_URL}"
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+bench-import: $(STAMP) ## Import-Größentest: 5 000 Teilnehmende + 20 000 Einsätze über den db_worker (BENCH_ARGS=...)
+	@$(use_db)
+	# Creates and migrates its own database: the owner's business.
+	export DATABASE_URL="$${DATABASE_OWNER_URL:-$$DATABASE_URL}"
+	$(PY) -m bench.imports $(BENCH_ARGS)
 
 backup: ## Datenbank sichern nach backups/fallmanagement-<Zeitstempel>.dump (0600 in 0700)
 	@$(use_db)

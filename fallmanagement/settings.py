@@ -278,6 +278,9 @@ TASKS = {
 # Funding reports: up to this many active participants a report is built during the page view;
 # larger ones run as a background task (`manage.py db_worker`).
 REPORT_INLINE_MAX = int(os.environ.get("REPORT_INLINE_MAX", "5000"))
+# An import in the background reports progress (its heartbeat) every few seconds; without one
+# for this many minutes its worker is gone and the import is shown as "abgebrochen".
+IMPORT_STALE_MINUTES = int(os.environ.get("IMPORT_STALE_MINUTES", "10"))
 
 # Security headers. Built-in CSP with nonces; no inline scripts or styles anywhere.
 SECURE_CSP = {

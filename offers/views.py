@@ -18,6 +18,7 @@ from fallmanagement.core.locking import StaleObjectError, handle_stale, save_ver
 from fallmanagement.core.roles import Role, has_role, role_required
 from participants.casefile_forms import CONSENT_MISSING
 from participants.models import Participant
+from participants.queries import check_write
 
 from . import workflow
 from .forms import OfferForm, OneOffOfferForm, ReferralEditForm, ReferralForm, TransitionForm
@@ -122,6 +123,7 @@ def offer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.CASEWORK)
 def referral_create(request: HttpRequest, participant_pk: int) -> HttpResponse:
     participant = get_object_or_404(Participant.objects.visible_to(request.user), pk=participant_pk)
+    check_write(request, participant.pk)
     data = request.POST if request.method == "POST" else None
     form = ReferralForm(data, participant=participant)
     one_off = OneOffOfferForm(data)
@@ -172,7 +174,9 @@ def referral_create(request: HttpRequest, participant_pk: int) -> HttpResponse:
 
 
 def _referral(request: HttpRequest, pk: int) -> Referral:
-    return get_object_or_404(visible_referrals(request.user), pk=pk)
+    referral = get_object_or_404(visible_referrals(request.user), pk=pk)
+    check_write(request, referral.participant_id)
+    return referral
 
 
 def _referral_page(request, referral: Referral, *, status=200, failed=None) -> HttpResponse:

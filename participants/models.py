@@ -66,8 +66,36 @@ class ParticipantQuerySet(models.QuerySet):
         if Role.CASEWORK in roles:
             # The few shared ids as literals: PostgreSQL answers `caseworker = x OR id IN (..)`
             # with two index scans, while an OR with a subquery scans every participant.
-            return self.filter(Q(caseworker=user) | Q(pk__in=shared_case_ids(user)))
+            return self.filter(
+                Q(caseworker=user) | Q(pk__in=shared_case_ids(user) + handover_case_ids(user))
+            )
         return self.none()
+
+    def writable_by(self, user) -> "ParticipantQuerySet":
+        """The cases the user may change: those visible, except the ones they only read
+        during a handover (`handover_case_ids`)."""
+        read_only = read_only_case_ids(user)
+        visible = self.visible_to(user)
+        return visible.exclude(pk__in=read_only) if read_only else visible
+
+
+def _case_access(user) -> tuple[list[int], list[int]]:
+    """(ids shared with `user`, ids handed over from `user` and still readable), with ONE
+    query per request (a UNION), cached on the user object."""
+    cached = getattr(user, "_fm_case_access", None)
+    if cached is None:
+        shares = Participant.shared_with.through.objects.filter(user_id=user.pk).values_list(
+            "participant_id", Value(False, output_field=models.BooleanField())
+        )
+        # Compared with today when asked: a handover ends without any scheduled job.
+        handovers = CaseHandover.objects.filter(
+            previous_caseworker_id=user.pk, until__gte=timezone.localdate()
+        ).values_list("participant_id", Value(True, output_field=models.BooleanField()))
+        shared, handed_over = [], []
+        for pk, is_handover in shares.union(handovers, all=True):
+            (handed_over if is_handover else shared).append(pk)
+        cached = user._fm_case_access = (shared, handed_over)
+    return cached
 
 
 def remember_shared_case_ids(user, ids) -> None:
@@ -77,15 +105,27 @@ def remember_shared_case_ids(user, ids) -> None:
 
 def shared_case_ids(user) -> list[int]:
     """Ids of the cases shared with `user` (substitutes), looked up once per request."""
-    cached = getattr(user, "_fm_shared_case_ids", None)
-    if cached is None:
-        cached = list(
-            Participant.shared_with.through.objects.filter(user_id=user.pk).values_list(
-                "participant_id", flat=True
-            )
-        )
-        user._fm_shared_case_ids = cached
-    return cached
+    return _case_access(user)[0]
+
+
+def handover_case_ids(user) -> list[int]:
+    """Ids of the cases handed over from `user` to another caseworker whose handover period
+    lasts until today or later: `user` may still read them (never change them)."""
+    return _case_access(user)[1]
+
+
+def read_only_case_ids(user) -> set[int]:
+    """Cases `user` sees only because of a handover (not assigned, not shared with them)."""
+    if Role.ADMINISTRATION in user_roles(user):
+        return set()
+    handed_over = set(handover_case_ids(user))
+    if not handed_over:
+        return set()
+    handed_over -= set(shared_case_ids(user))
+    own = Participant.objects.filter(pk__in=handed_over, caseworker=user).values_list(
+        "pk", flat=True
+    )
+    return handed_over - set(own)
 
 
 class Participant(models.Model):
@@ -813,6 +853,30 @@ class CaseShareChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.changed_at:%d.%m.%Y})"
+
+
+class CaseHandover(models.Model):
+    """After a reassignment, the previous caseworker may READ the case until `until`
+    (inclusive), never change it (`ParticipantQuerySet.writable_by`). Written by the
+    reassignment (fallmanagement.imports.reassignment); ends by its date, no job needed."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="handovers")
+    previous_caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("bisher zuständig"),
+    )
+    until = models.DateField(_("Lesezugriff bis"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Übergabe")
+        verbose_name_plural = _("Übergaben")
+        indexes = [models.Index(fields=["previous_caseworker", "until"])]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id}: {self.previous_caseworker_id} bis {self.until}"
 
 
 # The audit trail records every insert, update and delete of these (see privacy.history).

@@ -9,15 +9,17 @@ is high (`%>`). All three conditions can use the GIN trigram indexes. The best m
 import re
 
 from django.contrib.postgres.search import TrigramWordSimilarity
+from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.roles import Role, has_role
 
-from .models import Participant
+from .models import Participant, read_only_case_ids
 
 MAX_TERMS = 5
 
@@ -40,7 +42,19 @@ def visible_participant(
         visible = visible.select_related(*select_related)
     participant = get_object_or_404(visible, pk=pk)
     log_access(request, action, participant, object_type=object_type)
+    check_write(request, participant.pk)
     return participant
+
+
+def check_write(request: HttpRequest, participant_id: int) -> None:
+    """THE decision whether a request may change a case: a request that is not a plain read
+    (POST, PUT, PATCH, DELETE) on a case the user only reads during a handover is refused
+    (403: they may see the case, so there is no existence to hide). Called by the loaders of
+    a case and of its placements, offers and documents, so no write view can forget it."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if participant_id in read_only_case_ids(request.user):
+        raise PermissionDenied(_("Während der Übergabe ist der Fall nur lesbar."))
 
 
 def can_read_confidential(user, caseworker_id: int | None, author_id: int | None) -> bool:
@@ -165,3 +179,16 @@ def possible_duplicates(
         f"{first_name} {last_name}",
         whole_words=True,
     ).order_by("-search_rank", "pk")
+
+
+def shared_dates_of_birth(dates) -> set:
+    """Of `dates`, those that more than one participant has: only a person born on one of them
+    can have a possible duplicate by the date of birth (`possible_duplicates` without a
+    country), so a bulk import asks this once per batch instead of searching every name."""
+    return set(
+        Participant.objects.filter(date_of_birth__in=set(dates))
+        .values("date_of_birth")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .values_list("date_of_birth", flat=True)
+    )

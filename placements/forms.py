@@ -98,7 +98,7 @@ class PlacementForm(
             del self.fields["participant"]
         else:
             self.fields["participant"].queryset = (
-                Participant.objects.visible_to(user)
+                Participant.objects.writable_by(user)
                 .exclude(status=Participant.Status.CLOSED)
                 .order_by("last_name", "first_name")
             )

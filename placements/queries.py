@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from fallmanagement.core.accesslog import AccessAction, log_access
 from participants.models import Participant
+from participants.queries import check_write
 
 from .models import Placement
 
@@ -46,4 +47,5 @@ def visible_placement(
         visible = visible.select_related(*select_related)
     placement = get_object_or_404(visible, pk=pk)
     log_access(request, action, placement)
+    check_write(request, placement.participant_id)
     return placement

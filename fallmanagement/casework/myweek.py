@@ -35,6 +35,7 @@ from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.roles import Role, role_required
 from offers.models import Referral
 from participants.models import CaseNote, FollowUp, Participant
+from participants.queries import check_write
 from participants.workflow import reopen_followup, tick_followup
 from placements.checkins import with_next_checkin
 from placements.models import Assessment, CheckIn, Placement
@@ -291,6 +292,7 @@ def _week_followup(request: HttpRequest, pk: int) -> FollowUp:
     queryset = FollowUp.objects.filter(participant__in=_open_cases(request.user))
     followup = get_object_or_404(queryset.select_related("participant"), pk=pk)
     log_access(request, AccessAction.VIEW, followup)
+    check_write(request, followup.participant_id)
     return followup
 
 

@@ -7,13 +7,16 @@ listed; the other rows are written together or not at all. Every write happens i
 `pghistory.context` naming the import, so the audit trail shows the import as its origin.
 """
 
+import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 
 import pghistory
 import psycopg
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -83,9 +86,14 @@ class _DryRun(Exception):
     pass
 
 
+class RunAborted(Exception):
+    """The run was declared abandoned (no heartbeat for too long) while this worker still
+    worked on it: this worker stops, and its transaction is rolled back."""
+
+
 class _Progress:
-    """Writes the progress on its own connection, so it is visible while the import's
-    transaction is still open (the page polls it)."""
+    """Writes the progress and the heartbeat on its own connection, so they are visible while
+    the import's transaction is still open (the page polls them)."""
 
     def __init__(self, run_id: int | None):
         self.run_id = run_id
@@ -99,9 +107,13 @@ class _Progress:
             params.pop("cursor_factory", None)
             params.pop("context", None)
             self.conn = psycopg.connect(**params, autocommit=True)
-        self.conn.execute(
-            "UPDATE imports_importrun SET progress = %s WHERE id = %s", (percent, self.run_id)
+        cursor = self.conn.execute(
+            "UPDATE imports_importrun SET progress = %s, heartbeat_at = now() "
+            "WHERE id = %s AND status = %s",
+            (percent, self.run_id, ImportRun.Status.RUNNING),
         )
+        if cursor.rowcount == 0:
+            raise RunAborted
 
     def close(self) -> None:
         if self.conn is not None:
@@ -203,6 +215,10 @@ def process(
             handler.flush()
             if dry_run:
                 raise _DryRun
+            if progress:
+                # The lease, last time before the commit: a run declared abandoned meanwhile
+                # (and perhaps started again) must not be written twice.
+                progress(99)
     except _DryRun:
         pass
     reported.sort(key=lambda r: (r.action != "error", r.row))
@@ -243,10 +259,14 @@ def _apply(handler: Handler, values: dict, result: RowResult) -> None:
 def run_in_background(run_id: int, *, dry_run: bool) -> None:
     """What the background task does (tasks.py): process with progress, record a failure."""
     run = ImportRun.objects.select_related("started_by").get(pk=run_id)
-    ImportRun.objects.filter(pk=run_id).update(status=ImportRun.Status.RUNNING, progress=1)
+    ImportRun.objects.filter(pk=run_id).update(
+        status=ImportRun.Status.RUNNING, progress=1, heartbeat_at=timezone.now()
+    )
     reporter = _Progress(run_id)
     try:
         process(run, dry_run=dry_run, progress=reporter)
+    except RunAborted:
+        return
     except Exception as error:
         ImportRun.objects.filter(pk=run_id).update(
             status=ImportRun.Status.FAILED, failure=str(error)[:500]
@@ -254,6 +274,21 @@ def run_in_background(run_id: int, *, dry_run: bool) -> None:
         raise
     finally:
         reporter.close()
+
+
+def expire_stale_runs() -> int:
+    """Mark running imports without a heartbeat for IMPORT_STALE_MINUTES as "abgebrochen"
+    (checked when the import pages are shown: no scheduler needed). Nothing of such a run was
+    written (one transaction, never committed); it can be started again."""
+    cutoff = timezone.now() - datetime.timedelta(minutes=settings.IMPORT_STALE_MINUTES)
+    return (
+        ImportRun.objects.filter(status=ImportRun.Status.RUNNING)
+        .filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff))
+        .update(
+            status=ImportRun.Status.ABORTED,
+            failure=_("Der Import hat sich nicht mehr gemeldet (Hintergrundprozess beendet)."),
+        )
+    )
 
 
 # --- undo ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import psycopg
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models, transaction
@@ -25,7 +26,7 @@ from employers.models import ContactPerson, Employer, NetworkPartner
 from fallmanagement.core.bulk import copy_create
 from fallmanagement.core.roles import Role
 from participants.models import Participant
-from participants.queries import possible_duplicates
+from participants.queries import possible_duplicates, shared_dates_of_birth
 from placements.models import Placement
 
 from . import placement_rules
@@ -891,11 +892,12 @@ class Handler:
                     by_model.setdefault(type(item.instance), []).append(item.instance)
                 for model, objs in by_model.items():
                     copy_create(model, objs)
-        except DatabaseError:
+        except (DatabaseError, psycopg.Error):  # COPY raises psycopg's own errors
             for item in queued:
                 item.instance.pk = None
                 item.instance._state.adding = True
             queued = [item for item in queued if self.write_one(item)]
+        self.written(queued)
         for item in queued:
             item.record.object_id = item.instance.pk
             if item.key:
@@ -921,6 +923,9 @@ class Handler:
             self.forget(item)
             return False
         return True
+
+    def written(self, items: list[Pending]) -> None:
+        """The batch's new records are in the database now."""
 
     def created(self, item: Pending) -> None:
         """A queued record is in the database now."""
@@ -1024,10 +1029,17 @@ class ParticipantHandler(Handler):
             return None
         return self.loaded.get((P._meta.label_lower, found)) or P.objects.filter(pk=found).first()
 
+    def written(self, items: list[Pending]) -> None:
+        # Possible duplicates need another person with the same date of birth (one query).
+        self.shared = shared_dates_of_birth(
+            item.instance.date_of_birth for item in items if item.instance.date_of_birth
+        )
+
     def created(self, item: Pending) -> None:
         participant = item.instance
         if participant.date_of_birth:
             self.by_rule[self.rule(self._names(participant))] = participant.pk
+        if participant.date_of_birth in self.shared:
             item.result.duplicates = list(
                 possible_duplicates(
                     participant.first_name, participant.last_name, participant.date_of_birth

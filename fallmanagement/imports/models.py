@@ -23,6 +23,9 @@ class ImportRun(models.Model):
         RUNNING = "laeuft", _("läuft")
         DONE = "fertig", _("importiert")
         FAILED = "fehler", _("fehlgeschlagen")
+        # The worker stopped sending its heartbeat (killed, machine restarted): since the real
+        # run is one transaction, nothing of it was written; the run can be started again.
+        ABORTED = "abgebrochen", _("abgebrochen")
         UNDONE = "rueckgaengig", _("rückgängig gemacht")
 
     kind = models.CharField(_("Art"), max_length=20, choices=ImportKind.choices)
@@ -35,6 +38,9 @@ class ImportRun(models.Model):
         _("Stand"), max_length=20, choices=Status.choices, default=Status.UPLOADED
     )
     progress = models.PositiveSmallIntegerField(_("Fortschritt (%)"), default=0)
+    # Set by the worker when it starts and with every progress report (its lease): a running
+    # import whose heartbeat is older than settings.IMPORT_STALE_MINUTES has lost its worker.
+    heartbeat_at = models.DateTimeField(_("Letztes Lebenszeichen"), null=True, blank=True)
     created = models.PositiveIntegerField(_("neu"), default=0)
     updated = models.PositiveIntegerField(_("geändert"), default=0)
     unchanged = models.PositiveIntegerField(_("unverändert"), default=0)
@@ -69,6 +75,9 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_kind_display()})"
+
+    # Statuses from which the user may (re)start the column mapping and the dry run.
+    STARTABLE = (Status.UPLOADED, Status.PREVIEWED, Status.ABORTED)
 
 
 class ImportedRecord(models.Model):
@@ -125,7 +134,8 @@ class MappingTemplate(models.Model):
 
 class Reassignment(models.Model):
     """One case moved to another caseworker (one row per case, also in bulk), with the reason
-    and the optional handover period in which the previous caseworker keeps access."""
+    and the optional handover period in which the previous caseworker may still read the case
+    (the access itself is a `participants.CaseHandover`)."""
 
     participant = models.ForeignKey(
         "participants.Participant", on_delete=models.CASCADE, related_name="reassignments"
@@ -146,7 +156,6 @@ class Reassignment(models.Model):
     )
     reason = models.CharField(_("Grund"), max_length=300)
     handover_until = models.DateField(_("Übergabe bis"), null=True, blank=True)
-    handover_ended = models.BooleanField(default=False)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -156,13 +165,6 @@ class Reassignment(models.Model):
         ordering = ["-changed_at"]
         verbose_name = _("Neuzuweisung")
         verbose_name_plural = _("Neuzuweisungen")
-        indexes = [
-            models.Index(
-                fields=["handover_until"],
-                name="reassignment_open_handover",
-                condition=models.Q(handover_ended=False, handover_until__isnull=False),
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.participant_id}: {self.from_caseworker_id} → {self.to_caseworker_id}"

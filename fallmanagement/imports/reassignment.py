@@ -1,7 +1,8 @@
 """Bulk reassignment: Administration moves many cases to another caseworker at once, with a
 reason (a `Reassignment` row per case, the audit trail's context names it) and an optional
-handover period in which the previous caseworker keeps access to the case (as a substitute,
-through `Participant.shared_with`), ended by `manage.py end_handovers`."""
+handover period in which the previous caseworker may still READ the case (a
+`participants.CaseHandover` until that day; `Participant.objects.visible_to` compares it with
+today, so the handover ends by itself, and `writable_by` / `check_write` refuse any change)."""
 
 import datetime
 
@@ -10,7 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from participants.models import Participant
+from participants.models import CaseHandover, Participant
 
 from .models import Reassignment
 
@@ -52,33 +53,20 @@ def reassign(
         Reassignment.objects.bulk_create(rows)
         shares = Participant.shared_with.through
         shares.objects.filter(participant_id__in=ids, user_id=new_caseworker.pk).delete()
+        # The new caseworker's own earlier handovers of these cases are over: they own them.
+        CaseHandover.objects.filter(
+            participant_id__in=ids, previous_caseworker=new_caseworker
+        ).delete()
         if handover_until:
-            shares.objects.bulk_create(
+            CaseHandover.objects.bulk_create(
                 [
-                    shares(participant_id=r.participant_id, user_id=r.from_caseworker_id)
+                    CaseHandover(
+                        participant_id=r.participant_id,
+                        previous_caseworker_id=r.from_caseworker_id,
+                        until=handover_until,
+                    )
                     for r in rows
                     if r.from_caseworker_id
-                ],
-                ignore_conflicts=True,
+                ]
             )
     return moved
-
-
-def end_handovers(today: datetime.date | None = None) -> int:
-    """Remove the previous caseworker's access once the handover period is over."""
-    today = today or timezone.localdate()
-    ended = 0
-    shares = Participant.shared_with.through
-    with transaction.atomic(), pghistory.context(origin="handover-ended"):
-        for r in Reassignment.objects.filter(
-            handover_ended=False, handover_until__isnull=False, handover_until__lt=today
-        ).select_for_update():
-            # Not if the case came back to them in the meantime.
-            shares.objects.filter(
-                participant_id=r.participant_id, user_id=r.from_caseworker_id
-            ).delete()
-            ended += 1
-        Reassignment.objects.filter(
-            handover_ended=False, handover_until__isnull=False, handover_until__lt=today
-        ).update(handover_ended=True)
-    return ended

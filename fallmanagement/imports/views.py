@@ -30,6 +30,7 @@ SAMPLE_ROWS = 3
 @role_required(Role.ADMINISTRATION)
 @require_http_methods(["GET", "POST"])
 def index(request: HttpRequest) -> HttpResponse:
+    engine.expire_stale_runs()
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -77,7 +78,8 @@ def _start(run: ImportRun, *, dry_run: bool) -> None:
 @role_required(Role.ADMINISTRATION)
 @require_http_methods(["GET", "POST"])
 def mapping(request: HttpRequest, pk: int) -> HttpResponse:
-    run = _run(pk, status__in=(ImportRun.Status.UPLOADED, ImportRun.Status.PREVIEWED))
+    engine.expire_stale_runs()
+    run = _run(pk, status__in=ImportRun.STARTABLE)
     table = engine.read(run)
     form = MappingForm(
         request.POST or None, kind=run.kind, headers=table.headers, initial_mapping=run.mapping
@@ -110,6 +112,7 @@ def mapping(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.ADMINISTRATION)
 @require_http_methods(["GET"])
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    engine.expire_stale_runs()
     run = _run(pk)
     # The rows name people: the page is a view of case data.
     log_access(request, AccessAction.VIEW, run)

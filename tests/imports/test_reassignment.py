@@ -3,13 +3,11 @@
 import datetime
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from fallmanagement.imports.models import Reassignment
-from fallmanagement.imports.reassignment import end_handovers
-from participants.models import Participant
+from participants.models import CaseHandover, Participant
 
 from ..factories import ParticipantFactory
 
@@ -83,12 +81,15 @@ def test_handover_keeps_access_until_it_ends(
             "handover_until": until.isoformat(),
         },
     )
-    caseworker.refresh_from_db()
-    visible = Participant.objects.visible_to(caseworker)
+    visible = Participant.objects.visible_to(type(caseworker).objects.get(pk=caseworker.pk))
     assert visible.filter(pk=cases[0].pk).exists()
-    assert end_handovers(today=until) == 0  # the last day still counts
-    assert end_handovers(today=until + datetime.timedelta(days=1)) == 1
-    again = type(caseworker).objects.get(pk=caseworker.pk)  # a new request: no cached shares
+    # Read access only: a handover, not a share (tests/participants/test_handover.py).
+    assert not cases[0].shared_with.filter(pk=caseworker.pk).exists()
+    assert list(
+        CaseHandover.objects.values_list("participant", "previous_caseworker", "until")
+    ) == [(cases[0].pk, caseworker.pk, until)]
+    CaseHandover.objects.update(until=timezone.localdate() - datetime.timedelta(days=1))
+    again = type(caseworker).objects.get(pk=caseworker.pk)  # a new request: nothing cached
     assert not Participant.objects.visible_to(again).filter(pk=cases[0].pk).exists()
 
 
@@ -105,21 +106,6 @@ def test_handover_longer_than_90_days_is_refused(admin_client_role, cases, other
     )
     assert response.status_code == 400
     assert "höchstens in 90 Tagen" in response.text
-
-
-def test_end_handovers_command(cases, caseworker, other_caseworker, administrator, capsys):
-    Reassignment.objects.create(
-        participant=cases[0],
-        from_caseworker=caseworker,
-        to_caseworker=other_caseworker,
-        reason="x",
-        handover_until=timezone.localdate() - datetime.timedelta(days=1),
-        changed_by=administrator,
-    )
-    cases[0].shared_with.add(caseworker)
-    call_command("end_handovers")
-    assert "1 Übergabe(n) beendet." in capsys.readouterr().out
-    assert not cases[0].shared_with.filter(pk=caseworker.pk).exists()
 
 
 @pytest.mark.parametrize("n", [2, 50])

@@ -7,6 +7,7 @@ from employers.models import ContactPerson, Employer
 from fallmanagement.imports import engine
 from fallmanagement.imports.models import ImportKind, ImportRun
 from participants.models import Participant
+from placements.models import Placement
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "imports"
 
@@ -56,3 +57,29 @@ def test_employers_from_utf8_comma_csv(administrator):
         ("Sevgi Kaya", "Ausbilderin"),
     ]
     assert Employer.objects.get(name="Bäckerei Schäfer").state == "interessiert"
+
+
+def test_placements_from_excel_csv_with_title_row(administrator, caseworker):
+    _run(administrator, "teilnehmende_excel.csv", ImportKind.PARTICIPANTS)
+    _run(administrator, "betriebe_utf8_komma.csv", ImportKind.EMPLOYERS)
+    run, rows = _run(administrator, "einsaetze_excel.csv", ImportKind.PLACEMENTS)
+    assert (run.created, run.errors) == (3, 2)
+    errors = {r.row: r.errors for r in rows if r.action == "error"}
+    # Row 5: before TN-004's entry on 10.01.2026; row 6: § 22 MiLoG, with row 3's internship
+    # at the same employer the chain reaches past 01.06.2026 (three months from 02.03.).
+    assert errors[5] == [
+        (
+            "Beginn",
+            "Der Einsatz kann nicht vor dem Eintritt in das Programm (10.01.2026) beginnen.",
+        )
+    ]
+    assert errors[6][0][0] == "Rechtsgrundlage"
+    assert "ab 02.03.2026 also bis 01.06.2026" in errors[6][0][1]
+    haddad = Placement.objects.filter(participant__last_name="Haddad").order_by("planned_start")
+    assert [(p.kind, p.job_title, p.state) for p in haddad] == [
+        ("orientierungspraktikum", "Metallbauer:in (Helfer:in)", "beendet"),
+        ("ausbildung", "Metallbauer:in", "geplant"),
+    ]
+    assert Placement.objects.get(participant__last_name="Ahmadi").employer.name == (
+        "Bäckerei Schäfer"
+    )
