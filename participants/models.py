@@ -88,9 +88,9 @@ def _case_access(user) -> tuple[list[int], list[int]]:
             "participant_id", Value(False, output_field=models.BooleanField())
         )
         # Compared with today when asked: a handover ends without any scheduled job.
-        handovers = CaseHandover.objects.filter(
-            previous_caseworker_id=user.pk, until__gte=timezone.localdate()
-        ).values_list("participant_id", Value(True, output_field=models.BooleanField()))
+        handovers = handovers_readable_by(user.pk).values_list(
+            "participant_id", Value(True, output_field=models.BooleanField())
+        )
         shared, handed_over = [], []
         for pk, is_handover in shares.union(handovers, all=True):
             (handed_over if is_handover else shared).append(pk)
@@ -98,9 +98,19 @@ def _case_access(user) -> tuple[list[int], list[int]]:
     return cached
 
 
-def remember_shared_case_ids(user, ids) -> None:
-    """Store the ids of `shared_case_ids` loaded with the user (one query)."""
-    user._fm_shared_case_ids = list(ids)
+def remember_case_access(user, shared_ids, handover_ids) -> None:
+    """Store what `_case_access` would read, loaded with the user in the same query
+    (privacy.backends.RequestUserBackend). `handover_ids` must already be limited to the
+    handovers lasting until today or later (`handovers_readable_by`)."""
+    user._fm_case_access = (list(shared_ids), list(handover_ids))
+
+
+def handovers_readable_by(user_id) -> models.QuerySet:
+    """The handovers from `user_id` that still give read access today (one definition for
+    `_case_access` and the backend): compared with today, so a handover ends by its date."""
+    return CaseHandover.objects.filter(
+        previous_caseworker_id=user_id, until__gte=timezone.localdate()
+    )
 
 
 def shared_case_ids(user) -> list[int]:

@@ -2,7 +2,8 @@
 the session's user) also loads what every page asks about that user, in the same query.
 
 Without it each request ran four queries before the view: the user, their roles (groups), the
-2FA policy of those roles and the ids of the cases shared with them. The values are stored in
+2FA policy of those roles and the ids of the cases shared with them or still readable
+after a handover. The values are stored in
 the per-request caches of `core.roles.user_roles`, `privacy.security.second_factor_required`
 and `participants.models.shared_case_ids`, which still load them themselves for a user object
 that came from elsewhere.
@@ -15,7 +16,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Exists, OuterRef
 
 from fallmanagement.core.roles import remember_roles
-from participants.models import Participant, remember_shared_case_ids
+from participants.models import Participant, handovers_readable_by, remember_case_access
 
 from .models import RoleSecurityPolicy
 from .security import remember_second_factor_required
@@ -39,6 +40,9 @@ class RequestUserBackend(ModelBackend):
                         "participant_id"
                     )
                 ),
+                fm_handover_case_ids=ArraySubquery(
+                    handovers_readable_by(OuterRef("pk")).values("participant_id")
+                ),
             ).get(pk=user_id)
         except user_model.DoesNotExist:
             return None
@@ -46,5 +50,5 @@ class RequestUserBackend(ModelBackend):
             return None
         remember_roles(user, user.fm_role_names)
         remember_second_factor_required(user, user.fm_requires_2fa)
-        remember_shared_case_ids(user, user.fm_shared_case_ids)
+        remember_case_access(user, user.fm_shared_case_ids, user.fm_handover_case_ids)
         return user
