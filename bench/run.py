@@ -505,6 +505,18 @@ def measure_inprocess(pages: list[dict], requests: int) -> None:
         )
 
 
+def measure_floor(requests: int) -> dict:
+    """An empty page for a logged-in caseworker (bench/baseline.py: empty): the cost of the
+    middleware, session and user that every page pays before its own work."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(_user(CASEWORKER))
+    floor = time_requests(client, resolve("bench-empty"), requests)
+    log(f"empty page: {floor['server_ms']} ms, SQL {floor['sql_ms']} ms, {floor['queries']} q.")
+    return floor
+
+
 def measure_healthz_inprocess() -> dict:
     """/healthz with a logged-in user's session cookie: queries, and whether it set a cookie."""
     from django.db import connection
@@ -1049,6 +1061,12 @@ def table(result: dict) -> str:
             f"{base.get('ratio', '-')!s:>5} {base.get('queries', '-')!s:>3}"
         )
     lines.append("(ms; p50/p95 through the server one request at a time, server/SQL in-process)")
+    floor = result.get("floor")
+    if floor:
+        lines.append(
+            f"empty page (middleware, session, user): {floor['server_ms']} ms, "
+            f"SQL {floor['sql_ms']} ms, {floor['queries']} queries"
+        )
     server = result["server"]
     lines.append(
         f"server: scripts/serve.sh, workers {server['workers'] or 'default'}, "
@@ -1123,10 +1141,11 @@ def main(argv=None) -> int:
         call_command("collectstatic", interactive=False, verbosity=0)
 
     pages, notes = build_pages(case["participant_pk"])
-    report = healthz = None
+    report = healthz = floor = None
     if args.only == "all":
         log(f"server time, SQL time, queries per page (in-process, {args.inprocess_requests} each)")
         measure_inprocess(pages, args.inprocess_requests)
+        floor = measure_floor(args.inprocess_requests)
         healthz = {"inprocess": measure_healthz_inprocess()}
         year = args.year or timezone.localdate().year
         log(f"funding report {year}")
@@ -1179,6 +1198,7 @@ def main(argv=None) -> int:
         "server": server,
         "users": args.users,
         "pages": pages,
+        "floor": floor,
         "healthz": healthz,
         "throughput": throughput,
         "report": report,
