@@ -26,6 +26,11 @@ from participants.queries import visible_participant
 from participants.views import PAGE_SIZE
 
 
+def empty(request: HttpRequest) -> HttpResponse:
+    """No query of its own: what every logged-in request costs (middleware, session, user)."""
+    return render(request, "bench/baseline.html", {"title": "empty"})
+
+
 def start_page(request: HttpRequest) -> HttpResponse:
     """The caseworker's start page: "my week" (its lists and counts)."""
     week = my_week(request.user)

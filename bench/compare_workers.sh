@@ -4,16 +4,20 @@
 # each served by scripts/serve.sh with the override given. Results: bench/results/workers-*.json
 # and one line per model on stdout. Needs the bench database (run `make bench` once first).
 #
-# Usage: DATABASE_URL=<owner URL> bench/compare_workers.sh ["page name"] [seconds]
+# Usage: DATABASE_URL=<owner URL> bench/compare_workers.sh ["page name"] [seconds] [label regex]
+# ASGI workers need DB_POOL=1: Django opens a connection per request thread under ASGI, and
+# persistent ones exhaust max_connections (measured: "remaining connection slots are reserved").
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PAGE=${1:-caseload list}
 SECONDS_EACH=${2:-15}
+ONLY=${3:-.}
 PY=${PYTHON:-.venv/bin/python}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 
 run() { # label workers gunicorn-args [app] [server env KEY=VALUE]
     local label=$1 workers=$2 extra=$3 app=${4:-} env=${5:-}
+    [[ $label =~ $ONLY ]] || return 0
     local out=bench/results/workers-$stamp-$label.json
     "$PY" -m bench.run --only throughput --throughput-pages "$PAGE" \
         --throughput-seconds "$SECONDS_EACH" --workers "$workers" \
@@ -34,6 +38,7 @@ run gthread-w2-t4 2 "--worker-class gthread --threads 4"
 run gthread-w3-t4 3 "--worker-class gthread --threads 4"
 run gthread-w5-t2 5 "--worker-class gthread --threads 2"
 run gthread-w3-t4-pool 3 "--worker-class gthread --threads 4" "" DB_POOL=1
+run gthread-w5-t2-pool 5 "--worker-class gthread --threads 2" "" DB_POOL=1
 run asgi-w3 3 "--worker-class asgi" fallmanagement.asgi:application
 run asgi-w5 5 "--worker-class asgi" fallmanagement.asgi:application
 run asgi-w3-pool 3 "--worker-class asgi" fallmanagement.asgi:application DB_POOL=1

@@ -430,12 +430,14 @@ class SqlTimer:
 
 
 def time_requests(client, path: str, requests: int) -> dict:
-    """Median server time and SQL time of `requests` GETs (after 3 warm-up requests)."""
+    """Median server time and SQL time of `requests` GETs (after 3 warm-up requests), and the
+    queries of one more request."""
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
     for _ in range(3):
         client.get(path)
-    server, sql, queries, status = [], [], 0, None
+    server, sql, executes, status = [], [], 0, None
     for _ in range(requests):
         timer = SqlTimer()
         with connection.execute_wrapper(timer):
@@ -443,11 +445,15 @@ def time_requests(client, path: str, requests: int) -> dict:
             response = client.get(path)
             server.append(time.perf_counter() - started)
         sql.append(timer.seconds)
-        queries, status = timer.queries, response.status_code
+        executes, status = timer.queries, response.status_code
+    # Counted as the tests count (django_assert_num_queries): transaction statements too.
+    with CaptureQueriesContext(connection) as captured:
+        client.get(path)
     server_ms, sql_ms = ms(statistics.median(server), 2), ms(statistics.median(sql), 2)
     return {
         "status": status,
-        "queries": queries,
+        "queries": len(captured.captured_queries),
+        "executes": executes,
         "server_ms": server_ms,
         "sql_ms": sql_ms,
         "app_ms": round(server_ms - sql_ms, 2),
@@ -499,20 +505,32 @@ def measure_inprocess(pages: list[dict], requests: int) -> None:
         )
 
 
-def measure_healthz_inprocess() -> dict:
-    """/healthz with a logged-in user's session cookie: queries, and whether it set a cookie."""
-    from django.db import connection
+def measure_floor(requests: int) -> dict:
+    """An empty page for a logged-in caseworker (bench/baseline.py: empty): the cost of the
+    middleware, session and user that every page pays before its own work."""
     from django.test import Client
 
     client = Client()
     client.force_login(_user(CASEWORKER))
+    floor = time_requests(client, resolve("bench-empty"), requests)
+    log(f"empty page: {floor['server_ms']} ms, SQL {floor['sql_ms']} ms, {floor['queries']} q.")
+    return floor
+
+
+def measure_healthz_inprocess() -> dict:
+    """/healthz with a logged-in user's session cookie: queries, and whether it set a cookie."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(_user(CASEWORKER))
     client.get("/healthz")
-    timer = SqlTimer()
-    with connection.execute_wrapper(timer):
+    with CaptureQueriesContext(connection) as captured:
         response = client.get("/healthz")
     return {
         "status": response.status_code,
-        "queries": timer.queries,
+        "queries": len(captured.captured_queries),
         "set_cookie": sorted(response.cookies.keys()),
     }
 
@@ -1043,6 +1061,12 @@ def table(result: dict) -> str:
             f"{base.get('ratio', '-')!s:>5} {base.get('queries', '-')!s:>3}"
         )
     lines.append("(ms; p50/p95 through the server one request at a time, server/SQL in-process)")
+    floor = result.get("floor")
+    if floor:
+        lines.append(
+            f"empty page (middleware, session, user): {floor['server_ms']} ms, "
+            f"SQL {floor['sql_ms']} ms, {floor['queries']} queries"
+        )
     server = result["server"]
     lines.append(
         f"server: scripts/serve.sh, workers {server['workers'] or 'default'}, "
@@ -1117,10 +1141,11 @@ def main(argv=None) -> int:
         call_command("collectstatic", interactive=False, verbosity=0)
 
     pages, notes = build_pages(case["participant_pk"])
-    report = healthz = None
+    report = healthz = floor = None
     if args.only == "all":
         log(f"server time, SQL time, queries per page (in-process, {args.inprocess_requests} each)")
         measure_inprocess(pages, args.inprocess_requests)
+        floor = measure_floor(args.inprocess_requests)
         healthz = {"inprocess": measure_healthz_inprocess()}
         year = args.year or timezone.localdate().year
         log(f"funding report {year}")
@@ -1173,6 +1198,7 @@ def main(argv=None) -> int:
         "server": server,
         "users": args.users,
         "pages": pages,
+        "floor": floor,
         "healthz": healthz,
         "throughput": throughput,
         "report": report,

@@ -146,11 +146,11 @@ _db_options.setdefault("options", "-c jit=off")
 # Fail fast while the database is unreachable (2 s is libpq's minimum): a German 503 page
 # instead of a request hanging until the proxy gives up.
 _db_options.setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "2")))
-# gunicorn's sync workers (`make serve`) serve one request at a time: one persistent connection
-# per worker, checked at the start of each request (CONN_HEALTH_CHECKS), so the first request
-# after a database restart already gets a fresh connection. psycopg's pool is only worth it
-# for threaded servers (DB_POOL=1); its reconnect back-off can keep requests waiting after an
-# outage, hence the short timeout.
+# gunicorn (`make serve`, scripts/gunicorn.conf.py: gthread, 2 threads per worker): one
+# persistent connection per thread, checked at the start of each request (CONN_HEALTH_CHECKS),
+# so the first request after a database restart already gets a fresh connection. psycopg's
+# pool (DB_POOL=1) measured no faster with gthread and is needed only for ASGI workers; its
+# reconnect back-off can keep requests waiting after an outage, hence the short timeout.
 if env_bool("DB_POOL") and not TESTING:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     _db_options["pool"] = {

@@ -1,16 +1,21 @@
 """gunicorn settings of `make serve` (scripts/serve.sh), which the benchmark starts as it is.
 
-The worker model was chosen by measurement (README → Benchmark: sync, gthread and ASGI workers
-on the caseload list with 20 concurrent users, two cores, 100 000 participants).
-Overrides for a comparison: GUNICORN_CMD_ARGS="--worker-class gthread --threads 4" (gunicorn
-reads it; command-line options win over it, it wins over this file).
+The worker model was chosen by measurement (README → Benchmark, bench/compare_workers.sh):
+sync, gthread and ASGI workers and several counts, caseload list, 20 concurrent users, two
+cores, 100 000 participants. gthread with 2 × CPUs + 1 processes of 2 threads was among the
+best in every pass; ASGI needs psycopg's pool (DB_POOL=1) and runs Django's sync views in one
+thread per process anyway; sync workers idle while their request waits for PostgreSQL.
+Each thread keeps its own persistent database connection (CONN_MAX_AGE, checked at the start
+of each request): workers × threads connections per server.
+
+Overrides for a comparison: GUNICORN_CMD_ARGS="--worker-class sync" (gunicorn reads it;
+command-line options win over it, it wins over this file); WEB_CONCURRENCY sets the workers.
 """
 
 import os
 
-worker_class = "sync"
-# Django's template rendering holds the GIL: on a CPU-bound server one process per core plus
-# one to cover the time a worker waits for PostgreSQL (the default of serve.sh).
+worker_class = "gthread"
+threads = 2
 workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1)))
 graceful_timeout = 5
 # No access log: request lines would carry query strings (search terms, names).

@@ -2,9 +2,9 @@
 
 The test makes its own throw-away PostgreSQL cluster (initdb in a short path under /tmp,
 unix socket only, the two roles of production), migrates it as the owner and runs the server
-the way `make serve` does (scripts/serve.sh: gunicorn sync workers + a restarted db_worker) as
-the application role. Under load from a few client threads it stops PostgreSQL, starts it
-again and asserts:
+the way `make serve` does (scripts/serve.sh: gunicorn with scripts/gunicorn.conf.py + a
+restarted db_worker) as the application role. Under load from a few client threads it stops
+PostgreSQL, starts it again and asserts:
 
 - during the outage every request fails fast (< 3 s) with the German 503 page, never a 500;
 - /healthz answers within 1 s at all times (503 while the database is down);
