@@ -417,6 +417,7 @@ def anonymise(participant: Participant) -> None:
             fields["date_of_birth"] = datetime.date(p.date_of_birth.year, 1, 1)
         Participant.objects.filter(pk=p.pk).update(**fields)
         p.shared_with.clear()
+        p.handovers.all().delete()  # nobody reads an anonymised case after a handover
         p.languages.all().delete()
         p.notes.update(text="")
         NoteAddendum.objects.filter(note__participant=p).delete()

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fallmanagement.imports.reassignment import reassign
+from fallmanagement.privacy.gdpr import anonymise
 from fallmanagement.privacy.models import AccessLog
 from offers.models import Referral
 from participants.models import CaseHandover, CaseNote, FollowUp, Participant
@@ -130,3 +131,10 @@ def test_placement_form_offers_only_writable_cases(handed_over, caseworker, case
     choices = list(page.context["form"].fields["participant"].queryset)
     assert own in choices
     assert handed_over not in choices
+
+
+def test_anonymising_a_case_ends_its_handover(handed_over, caseworker):
+    assert CaseHandover.objects.filter(participant=handed_over).exists()
+    anonymise(handed_over)
+    assert not CaseHandover.objects.filter(participant=handed_over).exists()
+    assert not Participant.objects.visible_to(_fresh(caseworker)).filter(pk=handed_over.pk)
