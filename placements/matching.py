@@ -163,8 +163,9 @@ CASE WHEN length(w.occ) = 5 AND w.occ = f.occ THEN 5
 # One statement, set-based: the wanted occupations of the participant; the offered internship
 # fields of the Berufshauptgruppen in the same Berufsbereiche (from the partial index
 # `employer_field_internship_idx` alone); the best level per employer; the places occupied in
-# the period and the earlier internships of others with a good assessment or a hire, each
-# aggregated once per employer; the score columns from `employer_partner_idx` (INCLUDE
+# the period aggregated once per employer; the earlier internships of others with a good
+# assessment or a hire (the fifth sort key) only for the employers that can still reach the
+# page by the first four keys; the score columns from `employer_partner_idx` (INCLUDE
 # columns, no heap); ranking, page (LIMIT/OFFSET) and total (window count) together; and only
 # for the rows of the page, the (offered, wanted) pair that gave the level and the full row.
 _MATCHING_SQL = """
@@ -205,26 +206,14 @@ occupied AS (
       AND COALESCE(actual_end, planned_end) >= %(start)s
     GROUP BY employer_id
 ),
-good AS (
-    SELECT employer_id, count(*) AS n FROM (
-        SELECT id, employer_id FROM {placement}
-        WHERE (outcome = ANY(%(hired)s) OR offer_from_employer)
-          AND participant_id <> %(participant)s
-        UNION
-        SELECT p.id, p.employer_id FROM {assessment} a JOIN {placement} p ON p.id = a.placement_id
-        WHERE a.recommendation = ANY(%(good)s) AND p.participant_id <> %(participant)s
-    ) earlier
-    GROUP BY employer_id
-),
 partners AS (
     SELECT id, name, capacity, postcode, city, german_level_required FROM {employer}
     WHERE is_active AND state = %(active)s
 ),
-scored AS (
+keyed AS (
     SELECT e.id, e.name, b.level,
            COALESCE(o.n, 0) AS occupied,
            e.capacity - COALESCE(o.n, 0) AS free_places,
-           COALESCE(g.n, 0) AS good_record,
            CASE WHEN e.german_level_required = '' THEN NULL
                 ELSE COALESCE(array_position(%(levels)s::text[], %(german)s), 0)
                      >= array_position(%(levels)s::text[], e.german_level_required)
@@ -235,13 +224,40 @@ scored AS (
     FROM best b
     JOIN partners e ON e.id = b.employer_id
     LEFT JOIN occupied o ON o.employer_id = e.id
-    LEFT JOIN good g ON g.employer_id = e.id
     WHERE (NOT %(need_free)s OR e.capacity - COALESCE(o.n, 0) > 0)
       AND (%(place)s = '' OR e.postcode LIKE %(place)s || '%%'
            OR lower(e.city) LIKE '%%' || %(place_lower)s || '%%')
 ),
+-- The earlier good internships count only as the fifth sort key: they are aggregated for the
+-- rows that can still reach the page (at or before the page's last row by the first four
+-- keys), not for every candidate employer.
+cut AS (
+    SELECT level, COALESCE(german_fits, TRUE) AS gf, locality, free_places FROM keyed
+    ORDER BY level DESC, COALESCE(german_fits, TRUE) DESC, locality DESC, free_places DESC
+    LIMIT 1 OFFSET %(offset)s + %(limit)s - 1
+),
+contenders AS (
+    SELECT k.* FROM keyed k
+    WHERE NOT EXISTS (SELECT 1 FROM cut)
+       OR (k.level, COALESCE(k.german_fits, TRUE), k.locality, k.free_places)
+          >= ANY (SELECT level, gf, locality, free_places FROM cut)
+),
+good AS (
+    SELECT employer_id, count(*) AS n FROM (
+        SELECT id, employer_id FROM {placement}
+        WHERE (outcome = ANY(%(hired)s) OR offer_from_employer)
+          AND participant_id <> %(participant)s
+          AND employer_id IN (SELECT id FROM contenders)
+        UNION
+        SELECT p.id, p.employer_id FROM {assessment} a JOIN {placement} p ON p.id = a.placement_id
+        WHERE a.recommendation = ANY(%(good)s) AND p.participant_id <> %(participant)s
+          AND p.employer_id IN (SELECT id FROM contenders)
+    ) earlier
+    GROUP BY employer_id
+),
 ranked AS (
-    SELECT s.*, count(*) OVER () AS total FROM scored s
+    SELECT c.*, COALESCE(g.n, 0) AS good_record, (SELECT count(*) FROM keyed) AS total
+    FROM contenders c LEFT JOIN good g ON g.employer_id = c.id
     ORDER BY level DESC, COALESCE(german_fits, TRUE) DESC, locality DESC, free_places DESC,
              good_record DESC, name, id
     LIMIT %(limit)s OFFSET %(offset)s

@@ -276,3 +276,26 @@ def test_place_filter_takes_wildcards_literally(care_wish):
     assert names(matching_employers(care_wish, START, END, filters=MatchFilter(place="kas"))) == [
         "Heim Kassel"
     ]
+
+
+def test_good_record_decides_a_tie_that_straddles_the_page_end(care_wish):
+    # The earlier internships are counted only for the rows that can still reach the page
+    # (at or before its last row by the first four keys): a tie across the page end must
+    # still be ordered by them, on the first and on the next page alike.
+    employer("A bester Ort", CARE_HELPER, postcode=care_wish.postcode or "34117", capacity=5)
+    care_wish.postcode = "34117"
+    care_wish.save()
+    tied = [employer(f"T{i}", CARE_HELPER, postcode="99999", city="Anderswo", capacity=3)
+            for i in range(4)]  # fmt: skip
+    for count, e in zip((0, 2, 0, 1), tied, strict=True):
+        for _ in range(count):
+            earlier_assessment(PlacementFactory(employer=e, state="beendet"), "empfohlen")
+    employer("Z weniger Plätze", CARE_HELPER, postcode="99999", city="Anderswo", capacity=1)
+    first = matching_employers(care_wish, START, END, limit=2, offset=0)
+    second = matching_employers(care_wish, START, END, limit=2, offset=2)
+    third = matching_employers(care_wish, START, END, limit=2, offset=4)
+    assert names(first) == ["A bester Ort", "T1"]
+    assert names(second) == ["T3", "T0"]
+    assert names(third) == ["T2", "Z weniger Plätze"]
+    assert [e.good_record for e in first + second + third] == [0, 2, 1, 0, 0, 0]
+    assert {e.total for e in first + second + third} == {6}
