@@ -30,7 +30,14 @@ from participants.casefile_forms import (
     RecognitionForm,
     StatusChangeForm,
 )
-from participants.models import CaseNote, FollowUp, Goal, Participant, RecognitionProcedure
+from participants.models import (
+    CaseNote,
+    FollowUp,
+    Goal,
+    Participant,
+    RecognitionProcedure,
+    read_only_case_ids,
+)
 from participants.queries import visible_participant
 from participants.recognition import sync_recognition_followups
 from participants.workflow import (
@@ -132,7 +139,10 @@ def _timeline_params(request: HttpRequest) -> tuple[list[str], int]:
 
 def _context(request: HttpRequest, participant: Participant, **forms) -> dict:
     today = timezone.localdate()
-    can_edit = has_role(request.user, Role.CASEWORK)
+    # A previous caseworker reads a handed-over case but changes nothing: no edit controls
+    # (check_write refuses the requests themselves).
+    read_only = participant.pk in read_only_case_ids(request.user)
+    can_edit = has_role(request.user, Role.CASEWORK) and not read_only
     is_admin = has_role(request.user, Role.ADMINISTRATION)
     kinds, limit = _timeline_params(request)
     # The timeline and the page's other lists come from one query (see fetch_together).
@@ -175,6 +185,7 @@ def _context(request: HttpRequest, participant: Participant, **forms) -> dict:
         "participant": participant,
         "today": today,
         "can_edit": can_edit,
+        "read_only": read_only,
         "can_work": can_edit and participant.has_consent,
         "timeline": timeline,
         "timeline_kinds": [(k, labels[0], k in kinds) for k, labels in KINDS.items()],

@@ -138,3 +138,16 @@ def test_anonymising_a_case_ends_its_handover(handed_over, caseworker):
     anonymise(handed_over)
     assert not CaseHandover.objects.filter(participant=handed_over).exists()
     assert not Participant.objects.visible_to(_fresh(caseworker)).filter(pk=handed_over.pk)
+
+
+def test_the_previous_caseworker_sees_no_edit_controls(
+    handed_over, caseworker_client, other_caseworker_client
+):
+    url = reverse("participants:detail", args=[handed_over.pk])
+    edit = reverse("participants:edit", args=[handed_over.pk])
+    add_note = reverse("participants:note_add", args=[handed_over.pk])
+    reading = caseworker_client.get(url).text
+    assert "Haddad" in reading
+    assert edit not in reading and add_note not in reading
+    working = other_caseworker_client.get(url).text  # the case's new caseworker
+    assert edit in working and add_note in working
