@@ -57,6 +57,12 @@ def check_write(request: HttpRequest, participant_id: int) -> None:
         raise PermissionDenied(_("Während der Übergabe ist der Fall nur lesbar."))
 
 
+def can_change(user, participant_id: int) -> bool:
+    """Whether pages offer `user` the controls that change a case: caseworkers, except on a
+    case they only read during a handover (the same rule `check_write` enforces)."""
+    return has_role(user, Role.CASEWORK) and participant_id not in read_only_case_ids(user)
+
+
 def can_read_confidential(user, caseworker_id: int | None, author_id: int | None) -> bool:
     """The text of a confidential case note: only its author and the case's assigned
     caseworker read it. Everybody else (substitutes, Administration, every page, export and

@@ -21,10 +21,10 @@ from django.views.decorators.http import require_POST
 from employers.models import ContactPerson, Employer, EmployerField
 from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.locking import StaleObjectError, handle_stale, save_versioned
-from fallmanagement.core.roles import Role, has_role, role_required
+from fallmanagement.core.roles import Role, role_required
 from fallmanagement.core.widgets import parse_id
 from participants.models import Participant
-from participants.queries import visible_participant
+from participants.queries import can_change, visible_participant
 from participants.workflow import change_status
 
 from . import documents, workflow
@@ -201,6 +201,8 @@ def _detail_context(request, placement: Placement, **overrides) -> dict:
             "offer_from_employer": placement.offer_from_employer,
         },
     )
+    # No controls that change the case for a previous caseworker reading it (handover).
+    can_edit = can_change(request.user, placement.participant_id)
     context = {
         "placement": placement,
         "participant": placement.participant,
@@ -214,8 +216,8 @@ def _detail_context(request, placement: Placement, **overrides) -> dict:
         "outcome_form": outcome_form,
         "follow_ons": placement.follow_ons.all(),
         "documents": placement.documents.order_by("-uploaded_at", "-pk"),
-        "can_work": has_role(request.user, Role.CASEWORK) and placement.participant.has_consent,
-        "can_edit": has_role(request.user, Role.CASEWORK),
+        "can_work": can_edit and placement.participant.has_consent,
+        "can_edit": can_edit,
         "transition_errors": overrides.pop("transition_errors", None),
     }
     context.update(overrides)

@@ -38,7 +38,7 @@ from participants.models import (
     RecognitionProcedure,
     read_only_case_ids,
 )
-from participants.queries import visible_participant
+from participants.queries import can_change, visible_participant
 from participants.recognition import sync_recognition_followups
 from participants.workflow import (
     add_note_addendum,
@@ -141,8 +141,8 @@ def _context(request: HttpRequest, participant: Participant, **forms) -> dict:
     today = timezone.localdate()
     # A previous caseworker reads a handed-over case but changes nothing: no edit controls
     # (check_write refuses the requests themselves).
-    read_only = participant.pk in read_only_case_ids(request.user)
-    can_edit = has_role(request.user, Role.CASEWORK) and not read_only
+    can_edit = can_change(request.user, participant.pk)
+    read_only = not can_edit and participant.pk in read_only_case_ids(request.user)
     is_admin = has_role(request.user, Role.ADMINISTRATION)
     kinds, limit = _timeline_params(request)
     # The timeline and the page's other lists come from one query (see fetch_together).

@@ -151,3 +151,15 @@ def test_the_previous_caseworker_sees_no_edit_controls(
     assert edit not in reading and add_note not in reading
     working = other_caseworker_client.get(url).text  # the case's new caseworker
     assert edit in working and add_note in working
+
+
+def test_the_placement_page_shows_the_previous_caseworker_no_edit_controls(
+    handed_over, caseworker_client, other_caseworker_client
+):
+    placement = PlacementFactory(participant=handed_over)
+    url = reverse("placements:detail", args=[placement.pk])
+    edit = reverse("placements:edit", args=[placement.pk])
+    reading = caseworker_client.get(url)
+    assert reading.status_code == 200
+    assert edit not in reading.text
+    assert edit in other_caseworker_client.get(url).text
