@@ -5,23 +5,35 @@ field (the admin's reassignment form, an edit form without the actual dates) wou
 it. `ModelRulesFormMixin` shows such errors at the top of the form instead.
 """
 
+import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 
 
 class DatabaseTomorrow(models.Func):
-    """SQL `CURRENT_DATE + 1`, for CHECK constraints on "what happened is not in the future".
+    """SQL "the office's today + 1", for CHECK constraints on "what happened is not in the
+    future".
 
-    The database clock runs in UTC while the office's day is Europe/Berlin, so the
-    constraints allow one day of slack; the model's `clean()` holds the exact rule (today is
-    `timezone.localdate()`). A date that passed the check never fails it later.
+    The day is the office's day (`settings.TIME_ZONE`), taken from the database clock in that
+    zone, not `CURRENT_DATE`: that one follows the session's `TimeZone` (UTC for Django's
+    connections), so between midnight in Berlin and midnight UTC the office's tomorrow was
+    refused, and a session could widen the window with `SET TIME ZONE`. One day of slack for
+    clocks of app and database servers that disagree around midnight; the model's `clean()`
+    holds the exact rule (today is `timezone.localdate()`). A date that passed the check never
+    fails it later.
     """
 
-    template = "(CURRENT_DATE + 1)"
     output_field = models.DateField()
     arity = 0
+
+    def as_sql(self, compiler, connection, **extra_context):
+        zone = settings.TIME_ZONE
+        if not re.fullmatch(r"[A-Za-z0-9_+\-/]+", zone):  # a literal in DDL: no quoting tricks
+            raise ValueError(f"TIME_ZONE {zone!r} is not a time zone name")
+        return f"((CURRENT_TIMESTAMP AT TIME ZONE '{zone}')::date + 1)", []
 
 
 class ModelRulesFormMixin:

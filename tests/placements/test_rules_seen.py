@@ -95,6 +95,34 @@ def test_database_refuses_what_happened_in_the_future_and_over_28_days(participa
         )
 
 
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_the_database_counts_the_office_day_whatever_the_session_time_zone(participant, zone):
+    """Seen at 23:08 UTC (00:08 in Berlin): the office's tomorrow was refused, because
+    `CURRENT_DATE` is the session's day (UTC). A session in UTC+14 could also write one day
+    further. The check counts the office's day, with one day of slack, in every session zone."""
+    placement = agreed(participant, days(-10), days(10))
+    with connection.cursor() as cursor, transaction.atomic():
+        cursor.execute(f"SET LOCAL TIME ZONE '{zone}'")
+        cursor.execute(
+            "UPDATE placements_placement SET state = 'laeuft', actual_start = %s WHERE id = %s",
+            [days(1), placement.pk],
+        )
+        cursor.execute("SAVEPOINT before_too_far")
+        with pytest.raises(IntegrityError, match="placement_actual_dates_not_in_future"):
+            cursor.execute(
+                "UPDATE placements_placement SET actual_start = %s WHERE id = %s",
+                [days(2), placement.pk],
+            )
+        cursor.execute("ROLLBACK TO SAVEPOINT before_too_far")
+        with pytest.raises(IntegrityError, match="participant_exit_not_in_future"):
+            cursor.execute(
+                "UPDATE participants_participant SET status = 'abgeschlossen', exit_date = %s, "
+                "exit_reason = 'umzug' WHERE id = %s",
+                [days(2), participant.pk],
+            )
+        cursor.execute("ROLLBACK TO SAVEPOINT before_too_far")
+
+
 def test_cancelled_internship_that_never_began_shows_its_planned_period(
     caseworker_client, participant
 ):
