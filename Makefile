@@ -188,7 +188,9 @@ serve: $(STAMP) ## produktionsnah: gunicorn (scripts/gunicorn.conf.py) + db_work
 
 bench: $(STAMP) ## Benchmarks (python -m bench.run, Argumente: BENCH_ARGS=...)
 	@$(use_db)
-	# The benchmark creates and migrates its own database: that is the owner's business.
+	# The benchmark creates and migrates its own database: that is the owner's business;
+	# the server it measures connects as the app role, as a deployment does.
+	export DATABASE_APP_URL="$$DATABASE_URL"
 	export DATABASE_URL="$${DATABASE_OWNER_URL:-$$DATABASE_URL}"
 	$(PY) -m bench.run $(BENCH_ARGS)
 

@@ -1160,9 +1160,16 @@ def main(argv=None) -> int:
         for key, value in os.environ.items()
         if key not in ("DJANGO_DEBUG", "DJANGO_SETTINGS_MODULE", "DB_POOL", "DATABASE_OWNER_URL")
     }
-    env["DATABASE_URL"] = bench_url
+    # Served as a deployment serves it: as the least-privileged app role when one is given
+    # (make bench passes it as DATABASE_APP_URL); the owner only created, migrated and seeded.
+    app_base_url = os.environ.get("DATABASE_APP_URL")
+    env.pop("DATABASE_APP_URL", None)
+    env["DATABASE_URL"] = (
+        database_url_for(app_base_url, args.db_name) if app_base_url else bench_url
+    )
     env.update(item.split("=", 1) for item in args.server_env)
     server = {
+        "database_role": urllib.parse.urlsplit(env["DATABASE_URL"]).username,
         "workers": args.workers,
         "gunicorn_args": args.gunicorn_args,
         "app": args.app,

@@ -902,4 +902,5 @@ record_history(
     FollowUp,
     RecognitionProcedure,
     CaseShareChange,
+    CaseHandover,
 )

@@ -26,10 +26,11 @@ from django.conf import settings
 from django.db import connections, transaction
 
 from fallmanagement.core.auditing import append_only_models, history_models
-from participants.models import Participant
+from participants.models import CaseNote, Participant
 from placements.models import Placement
 
 from .history import (
+    NOTE_CHILDREN,
     PARTICIPANT_CHILDREN,
     PLACEMENT_CHILDREN,
     event_model,
@@ -94,6 +95,13 @@ def _prune_sql(pgtrigger_ids: list[str]) -> str:
         f"DELETE FROM {_quote(event_model(m)._meta.db_table)} WHERE placement_id IN "
         f"(SELECT pgh_obj_id FROM {placement_events} WHERE participant_id = p_participant)"
         for m in PLACEMENT_CHILDREN
+    ]
+    note_events = _quote(event_model(CaseNote)._meta.db_table)
+    deletes += [
+        # Addenda are found through the note events (deleted just below).
+        f"DELETE FROM {_quote(event_model(m)._meta.db_table)} WHERE note_id IN "
+        f"(SELECT pgh_obj_id FROM {note_events} WHERE participant_id = p_participant)"
+        for m in NOTE_CHILDREN
     ]
     deletes += [
         f"DELETE FROM {_quote(event_model(m)._meta.db_table)} WHERE participant_id = p_participant"

@@ -24,15 +24,18 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from employers.models import ContactPerson
 from fallmanagement.core.auditing import history_models
-from offers.models import Referral
+from offers.models import Offer, Referral
 from participants.models import (
+    CaseHandover,
     CaseNote,
     CaseShareChange,
     FollowUp,
     GermanLevelRecord,
     Goal,
     Language,
+    NoteAddendum,
     Participant,
     RecognitionProcedure,
     StatusChange,
@@ -129,10 +132,26 @@ PARTICIPANT_CHILDREN = (
     GermanLevelRecord,
     Referral,
     CaseShareChange,
+    CaseHandover,
     Placement,
     Document,
 )
 PLACEMENT_CHILDREN = (CheckIn, Assessment)
+NOTE_CHILDREN = (NoteAddendum,)
+# Recorded, but about partners, not about a participant: no case's trail, no erasure.
+NOT_ABOUT_A_PARTICIPANT = (ContactPerson, Offer)
+
+
+def unreachable_history_models() -> list[type[models.Model]]:
+    """Recorded models that neither a case's trail nor erasure would find (must be none)."""
+    reachable = {
+        Participant,
+        *PARTICIPANT_CHILDREN,
+        *PLACEMENT_CHILDREN,
+        *NOTE_CHILDREN,
+        *NOT_ABOUT_A_PARTICIPANT,
+    }
+    return [model for model in history_models() if model not in reachable]
 
 
 def participant_event_querysets(participant_id: int) -> list[tuple[type, models.QuerySet]]:
@@ -152,6 +171,13 @@ def participant_event_querysets(participant_id: int) -> list[tuple[type, models.
     )
     for model in PLACEMENT_CHILDREN:
         result.append((model, event_model(model).objects.filter(placement_id__in=placement_ids)))
+    note_ids = set(
+        event_model(CaseNote)
+        .objects.filter(participant_id=participant_id)
+        .values_list("pgh_obj_id", flat=True)
+    )
+    for model in NOTE_CHILDREN:
+        result.append((model, event_model(model).objects.filter(note_id__in=note_ids)))
     return result
 
 
@@ -223,7 +249,9 @@ def participant_history(participant_id: int, reader=None) -> list[dict]:
             fields = snapshot_fields(event)
             before = previous.get(event.pgh_obj_id)
             changes = []
-            hide_text = model is CaseNote and event.pgh_obj_id in hidden_notes
+            hide_text = (model is CaseNote and event.pgh_obj_id in hidden_notes) or (
+                model is NoteAddendum and event.note_id in hidden_notes
+            )
             for field in fields:
                 new = _value(field, event)
                 old = _value(field, before) if before is not None else None
