@@ -139,6 +139,11 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
             code_of.get(placement.kldb_group_id, ""), placement.job_title
         )
         placement.offer_from_employer = placement.outcome in ("ausbildung", "beschaeftigung")
+        if start < p.entry_date:
+            # Too short in the programme for a finished internship (entry in the last weeks):
+            # none rather than one before the entry (the rule `before_entry`). Decided after
+            # the draws, so the other participants' data stays as it was.
+            continue
         placements.append(placement)
     _this_week_for_demo_user(placements, today)
     placements = copy_create(Placement, placements)
@@ -149,7 +154,8 @@ def create(rng: random.Random, participants, employers) -> list[Placement]:
             checkins.append(
                 CheckIn(
                     placement_id=pl.pk,
-                    date=pl.actual_start + datetime.timedelta(days=3),
+                    # Never in the future (an internship that began today or yesterday).
+                    date=min(pl.actual_start + datetime.timedelta(days=3), today),
                     with_whom="Anleitung im Betrieb",
                     rating=rng.choice(RATINGS),
                     issues="Eingewöhnung, Fachbegriffe",

@@ -1,16 +1,20 @@
 """`seed_demo` produces valid, realistic data, and `copy_create` inserts like bulk_create."""
 
 import datetime
+import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import DatabaseError, transaction
 from django.db.models import F
 
 from employers.models import Employer
 from fallmanagement.core.bulk import copy_create
+from fallmanagement.demo.management.commands.seed_demo import LARGE
 from offers.models import Offer, Referral
 from participants.models import CaseNote, FollowUp, GermanLevelRecord, Participant, StatusChange
 from placements.models import Placement
+from tests.conftest import OWNER_URL, connected_as_owner
 from tests.factories import ParticipantFactory
 
 
@@ -29,6 +33,12 @@ def test_seed_demo_creates_a_realistic_caseload(seeded):
     statuses = set(Participant.objects.values_list("status", flat=True))
     assert len(statuses) >= 6
     assert Participant.objects.filter(first_name="Husein", last_name="Al Qasin").exists()
+
+
+def test_seed_demo_keeps_every_rule(seeded):
+    out = io.StringIO()
+    call_command("check_rules", stdout=out)  # raises CommandError naming the rows otherwise
+    assert "Alle Datensätze halten alle Regeln ein." in out.getvalue()
 
 
 def test_seed_demo_internships_last_at_most_four_weeks_and_never_overlap(seeded):
@@ -113,3 +123,37 @@ def test_seed_demo_refers_open_cases_to_offers(seeded):
     # a completed B1 course with its certificate is in the level history
     for referral in Referral.objects.filter(state="abgeschlossen"):
         assert GermanLevelRecord.objects.get(pk=referral.level_record_id).level == "B1"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not OWNER_URL, reason="needs the owner role (DATABASE_OWNER_URL)")
+def test_a_large_seed_as_the_owner_switches_triggers_off_only_inside_its_transaction():
+    """`make bench` seeds as the owner role (no superuser): the owner switches its tables' own
+    triggers off inside the seeding transaction and on again before the commit."""
+    from django.db import connection
+
+    from fallmanagement.privacy.history import event_model
+
+    with connected_as_owner() as conn:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            assert cursor.fetchone() == (False,)  # the replication-role path is closed
+        out = io.StringIO()
+        call_command("seed_demo", participants=LARGE + 1, employers=60, seed=3, stdout=out)
+        assert "ohne Zeilen-Trigger" in out.getvalue()  # the fast path was taken
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                " WHERE NOT t.tgisinternal AND t.tgenabled = 'D'"
+            )
+            assert cursor.fetchall() == []  # every trigger is on again
+    assert Participant.objects.count() == LARGE + 1
+    # Seeded without audit events; the data keeps every rule.
+    assert not event_model(Participant).objects.exists()
+    call_command("check_rules", stdout=io.StringIO())
+    # The triggers work again, for the app role as before.
+    participant = Participant.objects.order_by("pk").first()
+    Participant.objects.filter(pk=participant.pk).update(city="Fulda")
+    assert event_model(Participant).objects.filter(pgh_obj_id=participant.pk).exists()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {event_model(Participant)._meta.db_table}")  # noqa: S608
