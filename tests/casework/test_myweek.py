@@ -445,3 +445,97 @@ def test_tick_refused_for_foreign_and_other_roles(
     assert other_caseworker_client.get(tick_url(followup)).status_code == 405
     followup.refresh_from_db()
     assert followup.done_on is None
+
+
+# --- only the columns the rows show ------------------------------------------------------
+
+
+def _every_list_filled(caseworker) -> None:
+    """At least one entry in each of the eleven lists, dated from the real today (the page)."""
+    from tests.offers.factories import OfferFactory, ReferralFactory
+
+    today = timezone.localdate()
+    week_start = today - datetime.timedelta(days=today.isoweekday() - 1)
+
+    def on(n):
+        return today + datetime.timedelta(days=n)
+
+    def case(**kwargs):
+        return ParticipantFactory(caseworker=caseworker, entry_date=on(-200), **kwargs)
+
+    p = case(residence_valid_until=on(5))  # permit expiring; no note: no contact
+    FollowUpFactory(participant=p, due_on=on(-1))  # overdue
+    FollowUpFactory(participant=p, due_on=today)  # due this week
+    running_start = on(-6)
+    for rating in (None, CheckIn.Rating.DIFFICULT):
+        pl = PlacementFactory(
+            participant=case(),
+            planned_start=running_start,
+            planned_end=on(20),
+            actual_start=running_start,
+            state=Placement.State.RUNNING,
+        )
+        if rating:
+            CheckIn.objects.create(
+                placement=pl, date=on(-1), with_whom="Anleiter", rating=rating, author=caseworker
+            )
+    PlacementFactory(
+        participant=case(), planned_start=on(-3), planned_end=on(20), state=Placement.State.AGREED
+    )  # should have begun
+    PlacementFactory(
+        participant=case(),
+        planned_start=on(-40),
+        planned_end=on(-14),
+        actual_start=on(-40),
+        actual_end=on(-14),
+        state=Placement.State.COMPLETED,
+    )  # finished, no assessment
+    PlacementFactory(
+        participant=case(),
+        planned_start=week_start + datetime.timedelta(days=6),
+        planned_end=week_start + datetime.timedelta(days=26),
+    )  # begins this week
+    ReferralFactory(
+        participant=p,
+        offer=OfferFactory(starts_on=week_start),
+        state="angemeldet",
+        created_by=caseworker,
+    )  # offer begins this week
+    ReferralFactory(
+        participant=case(),
+        offer=OfferFactory(starts_on=on(-150), ends_on=on(-3)),
+        state="begonnen",
+        started_on=on(-150),
+        created_by=caseworker,
+    )  # ended, no feedback
+
+
+def test_rows_read_no_column_the_lists_leave_out(caseworker_client, caseworker, monkeypatch):
+    """The lists select only the columns their rows show (`.only()`); a row reading another
+    one would cost a query per row. Every list filled, any load of a left-out column fails."""
+    from django.db.models import fetch_modes
+
+    _every_list_filled(caseworker)
+    response = caseworker_client.get(reverse("home"))
+    week = response.context["week"]
+    lists = [value for value in week.values() if isinstance(value, list)]
+    assert len(lists) == 11 and all(lists), {
+        k: len(v) for k, v in week.items() if isinstance(v, list)
+    }
+
+    # Recorded, not only raised: `{% if %}` swallows exceptions raised while it evaluates.
+    loaded = []
+
+    def refuse(self, fetcher, instance):
+        loaded.append(f"{instance._meta.object_name}.{fetcher.field.name}")
+        raise AssertionError(f"{loaded[-1]} not selected")
+
+    monkeypatch.setattr(fetch_modes.FetchOne, "fetch", refuse)
+    monkeypatch.setattr(fetch_modes.FetchPeers, "fetch", refuse)
+    assert caseworker_client.get(reverse("home")).status_code == 200
+    from fallmanagement.casework.myweek import LISTS
+
+    for key in LISTS:
+        url = reverse("participants:week_list", args=[key])
+        assert caseworker_client.get(url).status_code == 200
+    assert loaded == []
