@@ -20,3 +20,11 @@ workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 
 graceful_timeout = 5
 # No access log: request lines would carry query strings (search terms, names).
 accesslog = None
+
+
+def post_worker_init(worker):
+    """The app is loaded in this worker: compile what every request needs, then freeze it
+    (fallmanagement/core/warmup.py; measured in README → Benchmark)."""
+    from fallmanagement.core.warmup import warm_up_and_freeze
+
+    warm_up_and_freeze()
