@@ -19,11 +19,12 @@ pytestmark = pytest.mark.django_db
 
 D = datetime.date
 S = Placement.State
-TODAY = timezone.localdate()
 
 
 def days(n: int) -> datetime.date:
-    return TODAY + datetime.timedelta(days=n)
+    """Counted from the office's today when called, not when the module was collected: a run
+    that crosses midnight in Berlin must not write yesterday's "tomorrow"."""
+    return timezone.localdate() + datetime.timedelta(days=n)
 
 
 def agreed(participant, start, end, **kwargs) -> Placement:
@@ -136,7 +137,7 @@ def test_cancelled_internship_that_never_began_shows_its_planned_period(
     listing = caseworker_client.get(reverse("participants:detail", args=[participant.pk]))
     text = listing.content.decode()
     assert f"{days(3):%d.%m.%Y}" in text
-    assert f"{TODAY:%d.%m.%Y} – {days(3):%d.%m.%Y}" not in text
+    assert f"{days(0):%d.%m.%Y} – {days(3):%d.%m.%Y}" not in text
 
 
 # --- the case around the placement -------------------------------------------------------
@@ -198,7 +199,7 @@ def test_no_check_in_on_an_internship_that_has_not_started(caseworker_client, pa
     placement = agreed(participant, days(3), days(20))
     response = caseworker_client.post(
         reverse("placements:checkin_add", args=[placement.pk]),
-        {"date": TODAY.isoformat(), "with_whom": "Meister", "rating": "gut"},
+        {"date": days(0).isoformat(), "with_whom": "Meister", "rating": "gut"},
     )
     assert response.status_code == 422
     assert "erst, wenn der Einsatz begonnen hat" in response.content.decode()
