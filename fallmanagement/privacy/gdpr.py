@@ -16,7 +16,7 @@ from participants.models import NoteAddendum, Participant
 from placements.models import Assessment, CheckIn, Document, Placement
 
 from .dbroles import prune_participant_history
-from .history import participant_history
+from .history import field_label, participant_history
 from .models import AccessLog, SecurityEvent
 from .security import record_event
 
@@ -70,7 +70,7 @@ def _section(model: type[models.Model], rows) -> dict:
     fields = _json_fields(model)
     return {
         "title": str(model._meta.verbose_name_plural),
-        "labels": {f.name: str(f.verbose_name) for f in fields},
+        "labels": {f.name: str(field_label(f)) for f in fields},
         "rows": [{f.name: _json_value(row, f) for f in fields} for row in rows],
     }
 
@@ -228,7 +228,7 @@ def _readable_section(model: type[models.Model], rows) -> dict:
     ]
     return {
         "title": str(model._meta.verbose_name_plural),
-        "records": [[(str(f.verbose_name), _readable(row, f)) for f in fields] for row in rows],
+        "records": [[(str(field_label(f)), _readable(row, f)) for f in fields] for row in rows],
     }
 
 

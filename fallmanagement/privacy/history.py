@@ -200,6 +200,35 @@ def _value(field: models.Field, event) -> object:
     return value
 
 
+# Labels for fields declared without a verbose_name (Django would show "created at").
+_DEFAULT_LABELS = {
+    "participant": _("Fall"),
+    "placement": _("Einsatz"),
+    "note": _("Notiz"),
+    "offer": _("Angebot"),
+    "employer": _("Betrieb"),
+    "author": _("Verfasst von"),
+    "created_at": _("Angelegt am"),
+    "created_by": _("Angelegt von"),
+    "updated_at": _("Geändert am"),
+    "changed_at": _("Geändert am"),
+    "recorded_by": _("Erfasst von"),
+    "done_by": _("Erledigt von"),
+    "recognition": _("Anerkennungsverfahren"),
+    "status_before_pause": _("Status vor der Pause"),
+    "start_followup": _("Wiedervorlage zum Beginn"),
+    "end_followup": _("Wiedervorlage zum Ende"),
+    "level_record": _("Sprachnachweis"),
+}
+
+
+def field_label(field: models.Field):
+    """The field's verbose_name, or a German label where the model left Django's default."""
+    if str(field.verbose_name) == field.name.replace("_", " "):
+        return _DEFAULT_LABELS.get(field.name, field.verbose_name)
+    return field.verbose_name
+
+
 def snapshot_fields(event) -> list[models.Field]:
     return [
         f
@@ -259,11 +288,11 @@ def participant_history(participant_id: int, reader=None) -> list[dict]:
                 if hide_text and field.name == "text":
                     shown = (_redact(old), _redact(new))
                 if event.pgh_label == "delete":
-                    changes.append((field.verbose_name, shown[1], None))
+                    changes.append((field_label(field), shown[1], None))
                 elif before is None or old != new:  # compared in full, shown redacted
                     if before is None and new in (None, ""):
                         continue
-                    changes.append((field.verbose_name, *shown))
+                    changes.append((field_label(field), *shown))
             previous[event.pgh_obj_id] = event
             if event.pgh_label == "update" and not changes:
                 continue

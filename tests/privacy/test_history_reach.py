@@ -30,6 +30,22 @@ pytestmark = pytest.mark.django_db
 ADDENDUM = "Nachtrag: Dolmetscherin war Frau Haddad"
 
 
+def test_every_recorded_field_has_a_german_label():
+    """The trail and the Art. 15 copy show labels, not Django's "created at"."""
+    from fallmanagement.privacy.history import NOISE_FIELDS, field_label
+
+    raw = [
+        f"{model.__name__}.{field.name}"
+        for model in history_models()
+        for field in model._meta.concrete_fields
+        if field.name not in NOISE_FIELDS
+        and field.name != "id"
+        and not field.generated  # search keys: not recorded
+        and str(field_label(field)) == field.name.replace("_", " ")
+    ]
+    assert raw == []
+
+
 def test_every_recorded_model_is_reached_from_a_case_or_is_not_about_one():
     assert unreachable_history_models() == []
     # The lookups the trail and the prune function use exist on the event tables.
@@ -73,6 +89,7 @@ def test_the_case_trail_shows_addenda_and_handovers(
     assert str(CaseHandover._meta.verbose_name) in shown
     html = admin_client_role.get(reverse("privacy:participant_history", args=[p.pk])).content
     assert ADDENDUM in html.decode()
+    assert "created at" not in html.decode() and "Lesezugriff bis" in html.decode()
 
 
 def test_the_addendum_of_a_confidential_note_is_hidden_like_the_note(
