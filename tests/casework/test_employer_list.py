@@ -8,13 +8,18 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from employers.models import Employer, EmployerField
 from fallmanagement.privacy.models import AccessLog
 from tests.factories import EmployerFactory, PlacementFactory
 
 pytestmark = pytest.mark.django_db
-TODAY = datetime.date.today()
+
+
+def today() -> datetime.date:
+    """The office's today when called (a run may cross midnight in Berlin)."""
+    return timezone.localdate()
 
 
 def names(response):
@@ -30,8 +35,8 @@ def running_internship(e):
     return PlacementFactory(
         employer=e,
         state="laeuft",
-        planned_start=TODAY - datetime.timedelta(days=2),
-        planned_end=TODAY + datetime.timedelta(days=20),
+        planned_start=today() - datetime.timedelta(days=2),
+        planned_end=today() + datetime.timedelta(days=20),
     )
 
 
@@ -133,7 +138,7 @@ def test_list_query_count_is_constant(caseworker_client):
 def test_free_capacity_in_list_counts_agreed_and_running_today_only(caseworker_client):
     e = EmployerFactory(name="Metall", capacity=3)
     running_internship(e)
-    PlacementFactory(employer=e, state="geplant", planned_start=TODAY, planned_end=TODAY)
+    PlacementFactory(employer=e, state="geplant", planned_start=today(), planned_end=today())
     PlacementFactory(employer=e, state="beendet")
     listed = caseworker_client.get(reverse("employers:list")).context["page"][0]
     assert listed.free_now == 2

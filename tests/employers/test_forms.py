@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from employers import views
 from employers.forms import EmployerCreateForm
@@ -28,7 +29,11 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-TODAY = datetime.date.today()
+
+
+def today() -> datetime.date:
+    """The office's today when called (a run may cross midnight in Berlin)."""
+    return timezone.localdate()
 
 
 def employer_data(**overrides) -> dict:
@@ -105,11 +110,11 @@ def test_administration_creates_active_employer_with_field_and_contact(admin_cli
     employer = Employer.objects.get(name="Metallbau Hofmann")
     assert response["Location"] == reverse("employers:detail", args=[employer.pk])
     assert employer.state == Employer.PartnershipState.ACTIVE
-    assert employer.partner_since == TODAY
+    assert employer.partner_since == today()
     assert employer.proposed_by is None
     assert list(employer.fields.values_list("kldb_group_id", flat=True)) == ["24"]
     contact = employer.contacts.get()
-    assert contact.consent_to_store and contact.consent_date == TODAY
+    assert contact.consent_to_store and contact.consent_date == today()
     change = EmployerStateChange.objects.get(employer=employer)
     assert change.from_state == "" and change.to_state == "aktiv"
 
@@ -123,7 +128,7 @@ def test_caseworker_proposal_starts_as_requested_and_names_the_proposer(
     assert employer.state == Employer.PartnershipState.REQUESTED
     assert employer.partner_since is None
     assert employer.proposed_by == caseworker
-    assert employer.proposed_on == TODAY
+    assert employer.proposed_on == today()
     page = caseworker_client.get(reverse("employers:detail", args=[employer.pk]))
     assert "Vorgeschlagen von" in page.content.decode()
 
@@ -282,7 +287,7 @@ def test_becoming_active_sets_partner_since_and_records_change(admin_client_role
     employer = EmployerFactory(
         state=Employer.PartnershipState.INTERESTED, partner_since=None, state_since=None
     )
-    day = TODAY - datetime.timedelta(days=3)
+    day = today() - datetime.timedelta(days=3)
     response = admin_client_role.post(
         reverse("employers:change_state", args=[employer.pk]),
         {"to_state": "aktiv", "changed_on": day.isoformat(), "reason": ""},
@@ -306,7 +311,7 @@ def test_reactivation_keeps_first_partner_since(admin_client_role):
     )
     admin_client_role.post(
         reverse("employers:change_state", args=[employer.pk]),
-        {"to_state": "aktiv", "changed_on": TODAY.isoformat()},
+        {"to_state": "aktiv", "changed_on": today().isoformat()},
     )
     employer.refresh_from_db()
     assert employer.state == "aktiv" and employer.partner_since == first
@@ -315,7 +320,7 @@ def test_reactivation_keeps_first_partner_since(admin_client_role):
 def test_pause_needs_a_reason(admin_client_role):
     employer = EmployerFactory()
     url = reverse("employers:change_state", args=[employer.pk])
-    response = admin_client_role.post(url, {"to_state": "pausiert", "changed_on": TODAY})
+    response = admin_client_role.post(url, {"to_state": "pausiert", "changed_on": today()})
     assert response.status_code == 400
     assert "Grund" in response.content.decode()
     employer.refresh_from_db()
@@ -326,7 +331,7 @@ def test_state_cannot_jump_back_to_requested(admin_client_role):
     employer = EmployerFactory()
     response = admin_client_role.post(
         reverse("employers:change_state", args=[employer.pk]),
-        {"to_state": "angefragt", "changed_on": TODAY.isoformat()},
+        {"to_state": "angefragt", "changed_on": today().isoformat()},
     )
     assert response.status_code == 400
     employer.refresh_from_db()
@@ -338,7 +343,7 @@ def test_state_change_makes_open_edit_form_stale(admin_client_role):
     data = edit_data(employer)
     admin_client_role.post(
         reverse("employers:change_state", args=[employer.pk]),
-        {"to_state": "pausiert", "changed_on": TODAY.isoformat(), "reason": "Umbau"},
+        {"to_state": "pausiert", "changed_on": today().isoformat(), "reason": "Umbau"},
     )
     response = admin_client_role.post(reverse("employers:edit", args=[employer.pk]), data)
     assert response.status_code == 409
@@ -354,7 +359,12 @@ def test_contact_history_entry_via_htmx_returns_timeline_partial(caseworker_clie
     person = ContactPersonFactory(employer=employer)
     response = caseworker_client.post(
         reverse("employers:contact_add", args=[employer.pk]),
-        {"date": TODAY.isoformat(), "kind": "besuch", "contact_person": person.pk, "text": "Hallo"},
+        {
+            "date": today().isoformat(),
+            "kind": "besuch",
+            "contact_person": person.pk,
+            "text": "Hallo",
+        },
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
@@ -369,7 +379,7 @@ def test_contact_history_without_text_shows_error(caseworker_client):
     employer = EmployerFactory()
     response = caseworker_client.post(
         reverse("employers:contact_add", args=[employer.pk]),
-        {"date": TODAY.isoformat(), "kind": "anruf", "text": ""},
+        {"date": today().isoformat(), "kind": "anruf", "text": ""},
     )
     assert response.status_code == 400
     assert "zwingend erforderlich" in response.content.decode()
@@ -381,7 +391,7 @@ def test_contact_cannot_be_in_the_future(caseworker_client):
     response = caseworker_client.post(
         reverse("employers:contact_add", args=[employer.pk]),
         {
-            "date": (TODAY + datetime.timedelta(days=2)).isoformat(),
+            "date": (today() + datetime.timedelta(days=2)).isoformat(),
             "kind": "anruf",
             "text": "x",
         },
@@ -396,7 +406,7 @@ def test_contact_person_of_another_employer_cannot_be_chosen(caseworker_client):
     stranger = ContactPersonFactory()
     caseworker_client.post(
         reverse("employers:contact_add", args=[employer.pk]),
-        {"date": TODAY.isoformat(), "kind": "anruf", "contact_person": stranger.pk, "text": "x"},
+        {"date": today().isoformat(), "kind": "anruf", "contact_person": stranger.pk, "text": "x"},
     )
     assert not EmployerContact.objects.exists()
 
@@ -475,14 +485,14 @@ def test_employer_page_shows_free_capacity_now(caseworker_client):
     PlacementFactory(
         employer=employer,
         state="laeuft",
-        planned_start=TODAY - datetime.timedelta(days=3),
-        planned_end=TODAY + datetime.timedelta(days=20),
+        planned_start=today() - datetime.timedelta(days=3),
+        planned_end=today() + datetime.timedelta(days=20),
     )
     PlacementFactory(  # planned only: does not occupy a place today
         employer=employer,
         state="geplant",
-        planned_start=TODAY,
-        planned_end=TODAY + datetime.timedelta(days=20),
+        planned_start=today(),
+        planned_end=today() + datetime.timedelta(days=20),
     )
     response = caseworker_client.get(reverse("employers:detail", args=[employer.pk]))
     assert response.context["free_now"] == 2
