@@ -26,13 +26,11 @@ from django.conf import settings
 from django.db import connections, transaction
 
 from fallmanagement.core.auditing import append_only_models, history_models
-from participants.models import CaseNote, Participant
-from placements.models import Placement
+from participants.models import Participant
 
 from .history import (
-    NOTE_CHILDREN,
+    GRANDCHILDREN,
     PARTICIPANT_CHILDREN,
-    PLACEMENT_CHILDREN,
     event_model,
     protected_uris,
 )
@@ -89,19 +87,13 @@ $fn$;
 
 def _prune_sql(pgtrigger_ids: list[str]) -> str:
     participant = Participant._meta.db_table
-    placement_events = _quote(event_model(Placement)._meta.db_table)
+    # Children of placements and notes first: they are found through their parent's events.
     deletes = [
-        # Children of placements first: they are found through the placement events.
-        f"DELETE FROM {_quote(event_model(m)._meta.db_table)} WHERE placement_id IN "
-        f"(SELECT pgh_obj_id FROM {placement_events} WHERE participant_id = p_participant)"
-        for m in PLACEMENT_CHILDREN
-    ]
-    note_events = _quote(event_model(CaseNote)._meta.db_table)
-    deletes += [
-        # Addenda are found through the note events (deleted just below).
-        f"DELETE FROM {_quote(event_model(m)._meta.db_table)} WHERE note_id IN "
-        f"(SELECT pgh_obj_id FROM {note_events} WHERE participant_id = p_participant)"
-        for m in NOTE_CHILDREN
+        f"DELETE FROM {_quote(event_model(m)._meta.db_table)} WHERE {column} IN "
+        f"(SELECT pgh_obj_id FROM {_quote(event_model(parent)._meta.db_table)} "
+        "WHERE participant_id = p_participant)"
+        for parent, children, column in GRANDCHILDREN
+        for m in children
     ]
     deletes += [
         f"DELETE FROM {_quote(event_model(m)._meta.db_table)} WHERE participant_id = p_participant"

@@ -138,6 +138,11 @@ PARTICIPANT_CHILDREN = (
 )
 PLACEMENT_CHILDREN = (CheckIn, Assessment)
 NOTE_CHILDREN = (NoteAddendum,)
+# Found through their parent's events: (parent, its children, the children's column).
+GRANDCHILDREN = (
+    (Placement, PLACEMENT_CHILDREN, "placement_id"),
+    (CaseNote, NOTE_CHILDREN, "note_id"),
+)
 # Recorded, but about partners, not about a participant: no case's trail, no erasure.
 NOT_ABOUT_A_PARTICIPANT = (ContactPerson, Offer)
 
@@ -164,20 +169,15 @@ def participant_event_querysets(participant_id: int) -> list[tuple[type, models.
     ]
     for model in PARTICIPANT_CHILDREN:
         result.append((model, event_model(model).objects.filter(participant_id=participant_id)))
-    placement_ids = set(
-        event_model(Placement)
-        .objects.filter(participant_id=participant_id)
-        .values_list("pgh_obj_id", flat=True)
-    )
-    for model in PLACEMENT_CHILDREN:
-        result.append((model, event_model(model).objects.filter(placement_id__in=placement_ids)))
-    note_ids = set(
-        event_model(CaseNote)
-        .objects.filter(participant_id=participant_id)
-        .values_list("pgh_obj_id", flat=True)
-    )
-    for model in NOTE_CHILDREN:
-        result.append((model, event_model(model).objects.filter(note_id__in=note_ids)))
+    for parent, children, column in GRANDCHILDREN:
+        parent_ids = (
+            event_model(parent)
+            .objects.filter(participant_id=participant_id)
+            .values_list("pgh_obj_id", flat=True)
+        )
+        for model in children:
+            queryset = event_model(model).objects.filter(**{f"{column}__in": set(parent_ids)})
+            result.append((model, queryset))
     return result
 
 
