@@ -12,7 +12,6 @@ the application.
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -21,8 +20,7 @@ from fallmanagement.casework.timeline import PAGE_SIZE as TIMELINE_PAGE_SIZE
 from fallmanagement.casework.timeline import build_timeline
 from fallmanagement.core.accesslog import AccessAction, log_access
 from participants.forms import SORTS
-from participants.models import FollowUp, Participant
-from participants.queries import visible_participant
+from participants.queries import caseload_rows, visible_participant
 from participants.views import PAGE_SIZE
 
 
@@ -41,17 +39,7 @@ def start_page(request: HttpRequest) -> HttpResponse:
 
 def caseload(request: HttpRequest) -> HttpResponse:
     """The caseload list's first page, unfiltered, sorted by name (count + 25 rows)."""
-    next_followup = (
-        FollowUp.objects.filter(participant=OuterRef("pk"), done_on__isnull=True)
-        .order_by("due_on")
-        .values("due_on")[:1]
-    )
-    participants = (
-        Participant.objects.visible_to(request.user)
-        .select_related("caseworker")
-        .annotate(next_followup=Subquery(next_followup))
-        .order_by(*SORTS["name"])
-    )
+    participants = caseload_rows(request.user).order_by(*SORTS["name"])
     page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
     log_access(request, AccessAction.VIEW, object_type="list:caseload")
     return render(request, "bench/baseline.html", {"rows": page.object_list, "title": "caseload"})

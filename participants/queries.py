@@ -11,7 +11,19 @@ import re
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Case, Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -19,9 +31,24 @@ from django.utils.translation import gettext as _
 from fallmanagement.core.accesslog import AccessAction, log_access
 from fallmanagement.core.roles import Role, has_role
 
-from .models import Participant, read_only_case_ids
+from .models import FollowUp, Participant, read_only_case_ids
 
 MAX_TERMS = 5
+
+
+def caseload_rows(user) -> QuerySet[Participant]:
+    """The rows of the caseload list before filtering, searching and sorting: the cases
+    visible to `user` with their caseworker and the due date of their next open follow-up."""
+    next_followup = (
+        FollowUp.objects.filter(participant=OuterRef("pk"), done_on__isnull=True)
+        .order_by("due_on")
+        .values("due_on")[:1]
+    )
+    return (
+        Participant.objects.visible_to(user)
+        .select_related("caseworker")
+        .annotate(next_followup=Subquery(next_followup))
+    )
 
 
 def visible_participant(

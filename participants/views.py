@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import FieldError, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F
 from django.forms.formsets import all_valid
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -36,8 +36,8 @@ from .forms import (
     SearchForm,
     ShareForm,
 )
-from .models import FollowUp, Participant
-from .queries import possible_duplicates, search, visible_participant
+from .models import Participant
+from .queries import caseload_rows, possible_duplicates, search, visible_participant
 from .workflow import revoke_share, share_case
 
 # The name search lives in the session, never in the URL (no names in access logs).
@@ -86,16 +86,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
     if not isinstance(query, str) or not SearchForm({"q": query}).is_valid():
         request.session.pop(SEARCH_SESSION_KEY, None)
         query = ""
-    next_followup = (
-        FollowUp.objects.filter(participant=OuterRef("pk"), done_on__isnull=True)
-        .order_by("due_on")
-        .values("due_on")[:1]
-    )
-    participants = (
-        Participant.objects.visible_to(request.user)
-        .select_related("caseworker")
-        .annotate(next_followup=Subquery(next_followup))
-    )
+    participants = caseload_rows(request.user)
     filterset = CaseloadFilter(
         request.GET, queryset=participants, user=request.user, request=request
     )

@@ -28,8 +28,8 @@ def warm_up() -> int:
 
     get_resolver().reverse_dict  # noqa: B018 (builds the resolver's lookup tables)
     for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            translation.gettext("Meine Woche")
+        with translation.override(code):  # activating a language loads its catalogue
+            pass
     compiled = 0
     for engine in engines.all():
         for directory in getattr(engine, "dirs", []):
